@@ -1,0 +1,50 @@
+/**
+ * The errors of DESIGN.md's error table. Each has a stable `code` (also the
+ * key of its text in the locale catalogue, `port-check.errors.<code>`) and
+ * the values its text needs. The English `message` here is a fallback for
+ * code that runs outside Node-RED; the node itself words errors through
+ * `RED._` so users see the catalogue's text.
+ */
+export type ErrorCode =
+    | 'EMPTY_HOST'
+    | 'EMPTY_PORT'
+    | 'EMPTY_CHECK'
+    | 'INVALID_PORT'
+    | 'INVALID_TIMEOUT'
+    | 'INVALID_HOST'
+    | 'INVALID_DELAY'
+    | 'INVALID_CONCURRENCY'
+    | 'CANNOT_RESOLVE'
+    | 'LOCAL_ERROR'
+    | 'CONNECTION_FAILED';
+
+export type ErrorParams = Record<string, string>;
+
+export class PortCheckError extends Error {
+    readonly code: ErrorCode;
+    readonly params: ErrorParams;
+    /** The operating system's code (ENOTFOUND, EMFILE, …) when there is one. */
+    readonly systemCode?: string;
+
+    constructor(code: ErrorCode, params: ErrorParams = {}, systemCode?: string) {
+        super(`${code} ${JSON.stringify(params)}`);
+        this.name = 'PortCheckError';
+        this.code = code;
+        this.params = params;
+        if (systemCode !== undefined) this.systemCode = systemCode;
+    }
+}
+
+/** How a value is named in an error text: strings quoted, the rest as JSON. */
+export function describeValue(value: unknown): string {
+    if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value);
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    if (value === undefined) return 'undefined';
+    try {
+        const json = JSON.stringify(value);
+        if (json !== undefined) return json.length > 80 ? json.slice(0, 77) + '...' : json;
+    } catch {
+        // circular objects fall through to their type name
+    }
+    return Object.prototype.toString.call(value);
+}

@@ -1,0 +1,192 @@
+/**
+ * Parsing and validation of what a user types or a message carries: hosts,
+ * ports (single, lists, ranges), timeouts, delays, the expected state.
+ * Pure: no sockets, no Node-RED. Every failure is a PortCheckError from the
+ * error table in DESIGN.md.
+ */
+import { isIP, isIPv4 } from 'net';
+import { domainToASCII } from 'url';
+import { PortCheckError, describeValue } from './errors';
+
+export type ExpectedState = 'open' | 'closed';
+
+export interface ParsedHost {
+    /** The host as the user gave it, trimmed, without IPv6 brackets. */
+    host: string;
+    /** What to resolve or connect to: an IP literal, or an ASCII host name. */
+    target: string;
+    /** 4 or 6 for an IP literal, 0 for a name that needs DNS. */
+    ipFamily: 0 | 4 | 6;
+}
+
+export interface ParsedPorts {
+    ports: readonly number[];
+    /** True for a list or range (even of one port): results come per port. */
+    isList: boolean;
+}
+
+const MAX_HOST_LENGTH = 253;
+const MAX_LABEL_LENGTH = 63;
+/** setTimeout cannot wait longer than 2^31-1 ms; beyond it Node fires at once. */
+export const MAX_SECONDS = Math.floor(0x7fffffff / 1000);
+export const DEFAULT_CONCURRENCY = 256;
+
+function invalidHost(value: string, reason: string): PortCheckError {
+    return new PortCheckError('INVALID_HOST', { value: describeValue(value), reason });
+}
+
+export function parseHost(value: unknown): ParsedHost {
+    if (value === undefined || value === null) throw new PortCheckError('EMPTY_HOST');
+    if (typeof value !== 'string') {
+        throw new PortCheckError('INVALID_HOST', { value: describeValue(value), reason: 'not text' });
+    }
+    let host = value.trim();
+    if (host === '') throw new PortCheckError('EMPTY_HOST');
+
+    const bracketed = /^\[([^\]]*)\]$/.exec(host);
+    if (bracketed) {
+        if (isIP(bracketed[1]) !== 6) throw invalidHost(value, 'only an IPv6 address goes in brackets');
+        host = bracketed[1];
+    }
+    const family = isIP(host);
+    if (family === 4 || family === 6) return { host, target: host, ipFamily: family };
+
+    if (host.length > MAX_HOST_LENGTH) throw invalidHost(value, `longer than ${MAX_HOST_LENGTH} characters`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) throw invalidHost(value, 'a URL; give the host name only');
+    if (/\s/.test(host)) throw invalidHost(value, 'contains spaces');
+    if (host.includes(':')) throw invalidHost(value, 'a host:port pair; put the port in the Port field');
+    // eslint-disable-next-line no-control-regex
+    const bad = /[\x00-\x1f\x7f/\\@?#[\]<>"'`%,;{}|^=+*!$&()~]/.exec(host);
+    if (bad) throw invalidHost(value, `contains ${JSON.stringify(bad[0])}`);
+    if (/^[0-9.]+$/.test(host) && !isIPv4(host)) throw invalidHost(value, 'not a valid IPv4 address');
+
+    const labels = host.endsWith('.') ? host.slice(0, -1).split('.') : host.split('.');
+    if (labels.some((label) => label === '')) throw invalidHost(value, 'an empty label between dots');
+    // International names are looked up in their ASCII (punycode) form.
+    const target = domainToASCII(host);
+    if (target === '') throw invalidHost(value, 'not a valid host name');
+    if (target.split('.').some((label) => label.length > MAX_LABEL_LENGTH)) {
+        throw invalidHost(value, `a label longer than ${MAX_LABEL_LENGTH} characters`);
+    }
+    if (target.length > MAX_HOST_LENGTH) throw invalidHost(value, `longer than ${MAX_HOST_LENGTH} characters`);
+    return { host, target, ipFamily: 0 };
+}
+
+function toPort(text: string, whole: unknown): number {
+    if (!/^\d{1,5}$/.test(text)) throw invalidPort(text, whole);
+    const port = Number(text);
+    if (port < 1 || port > 65535) throw invalidPort(text, whole);
+    return port;
+}
+
+function invalidPort(item: unknown, whole: unknown): PortCheckError {
+    const value = item === whole ? describeValue(item) : `${describeValue(item)} in ${describeValue(whole)}`;
+    return new PortCheckError('INVALID_PORT', { value });
+}
+
+/** Adds the ports of one list item ("80", "8000-8010") to `into`. */
+function addPortItem(item: string, whole: unknown, into: Set<number>): void {
+    const text = item.trim();
+    const range = /^(\d+)\s*-\s*(\d+)$/.exec(text);
+    if (range) {
+        const first = toPort(range[1], whole);
+        const last = toPort(range[2], whole);
+        if (first > last) throw invalidPort(text, whole);
+        for (let port = first; port <= last; port++) into.add(port);
+        return;
+    }
+    into.add(toPort(text, whole));
+}
+
+function parsePortText(text: string, whole: unknown): ParsedPorts {
+    const trimmed = text.trim();
+    const isList = /[,-]/.test(trimmed);
+    if (!isList) return { ports: [toPort(trimmed, whole)], isList };
+    const ports = new Set<number>();
+    for (const item of trimmed.split(',')) addPortItem(item, whole, ports);
+    return { ports: Object.freeze([...ports]), isList };
+}
+
+// Flows send the same port text again and again; a parsed list is immutable,
+// so it is kept and handed out again (a 1-65535 range is 65535 numbers).
+const parsedTexts = new Map<string, ParsedPorts>();
+const MAX_PARSED_TEXTS = 512;
+
+/**
+ * A port, a list ("22,80,443"), a range ("8000-8010") or a mix, from a number,
+ * a string or an array of those. Duplicates are dropped, order is kept.
+ */
+export function parsePorts(value: unknown): ParsedPorts {
+    if (value === undefined || value === null) throw new PortCheckError('EMPTY_PORT');
+    if (typeof value === 'number') {
+        if (!Number.isInteger(value) || value < 1 || value > 65535) throw invalidPort(value, value);
+        return { ports: [value], isList: false };
+    }
+    if (typeof value === 'string') {
+        if (value.trim() === '') throw new PortCheckError('EMPTY_PORT');
+        const known = parsedTexts.get(value);
+        if (known) return known;
+        const parsed = parsePortText(value, value);
+        if (parsedTexts.size >= MAX_PARSED_TEXTS) parsedTexts.clear();
+        parsedTexts.set(value, parsed);
+        return parsed;
+    }
+    if (Array.isArray(value)) {
+        if (value.length === 0) throw new PortCheckError('EMPTY_PORT');
+        const ports = new Set<number>();
+        for (const item of value) {
+            if (typeof item === 'number') {
+                if (!Number.isInteger(item) || item < 1 || item > 65535) throw invalidPort(item, value);
+                ports.add(item);
+            } else if (typeof item === 'string') {
+                for (const part of item.split(',')) addPortItem(part, value, ports);
+            } else {
+                throw invalidPort(item, value);
+            }
+        }
+        return { ports: Object.freeze([...ports]), isList: true };
+    }
+    throw invalidPort(value, value);
+}
+
+/** A number of seconds from a number or a decimal string; undefined if not one. */
+function toSeconds(value: unknown): number | undefined {
+    if (typeof value === 'number') return value;
+    if (typeof value === 'string' && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value)) return Number(value);
+    return undefined;
+}
+
+/** Timeout in seconds (decimals allowed) to milliseconds. */
+export function parseTimeout(value: unknown): number {
+    const seconds = toSeconds(value);
+    if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_SECONDS) {
+        throw new PortCheckError('INVALID_TIMEOUT', { value: describeValue(value) });
+    }
+    return Math.max(1, Math.round(seconds * 1000));
+}
+
+/** Delay Before / Delay After in seconds to milliseconds; empty means 0. */
+export function parseDelay(value: unknown, which: 'before' | 'after'): number {
+    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return 0;
+    const seconds = toSeconds(value);
+    if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_SECONDS) {
+        throw new PortCheckError('INVALID_DELAY', { value: describeValue(value), which });
+    }
+    return Math.round(seconds * 1000);
+}
+
+export function parseCheck(value: unknown): ExpectedState {
+    if (value === 'open' || value === 'closed') return value;
+    throw new PortCheckError('EMPTY_CHECK', { value: describeValue(value) });
+}
+
+export function parseConcurrency(value: unknown): number {
+    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+        return DEFAULT_CONCURRENCY;
+    }
+    const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > 65535) {
+        throw new PortCheckError('INVALID_CONCURRENCY', { value: describeValue(value) });
+    }
+    return number;
+}

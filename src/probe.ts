@@ -1,0 +1,453 @@
+/**
+ * The TCP probe: resolve a host with a deadline, connect to each of its
+ * addresses (happy eyeballs), classify the answer, time it. Knows nothing of
+ * Node-RED. `ProbePool` runs the probes of many checks under one cap on
+ * probes in flight and cancels them all on demand.
+ */
+import { Socket } from 'net';
+import { lookup as dnsLookup } from 'dns';
+import { performance } from 'perf_hooks';
+import { PortCheckError } from './errors';
+import type { ParsedHost } from './ports';
+
+export type PortState = 'open' | 'closed' | 'filtered';
+
+export interface ResolvedAddress {
+    address: string;
+    family: 4 | 6;
+}
+
+/** Resolves a host name to its addresses; injectable for tests and benches. */
+export type Lookup = (
+    hostname: string,
+    callback: (err: NodeJS.ErrnoException | null, addresses?: ResolvedAddress[]) => void,
+) => void;
+
+export interface PortResult {
+    port: number;
+    /** Absent when the probe ended in an error. */
+    state?: PortState;
+    /** The address that gave the answer ('' when none did). */
+    address: string;
+    family: 4 | 6 | 0;
+    /** From the start of this port's probe (DNS included) to its answer. */
+    latencyMs: number;
+    /** Connection attempts made (one per address tried). */
+    attempts: number;
+    error?: PortCheckError;
+}
+
+export interface CheckRequest {
+    host: ParsedHost;
+    ports: readonly number[];
+    /** Deadline of each port's probe, DNS and connect together. */
+    timeoutMs: number;
+}
+
+// Connect error codes and what they say about the port. Codes in none of
+// these sets are reported as CONNECTION_FAILED, never guessed as a state.
+const CLOSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+const FILTERED_CODES = new Set(['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+/** Failures of this machine, not of the target: reporting them as a state would be a lie. */
+const LOCAL_CODES = new Set([
+    'EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'EADDRINUSE', 'ENOBUFS', 'ENOMEM',
+    'EPERM', 'EACCES', 'EAFNOSUPPORT', 'ENETDOWN',
+]);
+
+export type Classified = { state: PortState } | { error: PortCheckError };
+
+function errorCode(err: unknown): string {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    return typeof code === 'string' ? code : 'UNKNOWN';
+}
+
+/** Rank of an outcome when several addresses answered: the best one is reported. */
+function rank(outcome: Classified): number {
+    if ('state' in outcome) return outcome.state === 'open' ? 5 : outcome.state === 'closed' ? 4 : 3;
+    return outcome.error.code === 'LOCAL_ERROR' ? 2 : 1;
+}
+
+/**
+ * What a connect error says: a port state, or an error that must not be
+ * mistaken for one. An AggregateError (Node's own happy eyeballs) is
+ * unpacked and its best answer taken.
+ */
+export function classifyConnectError(err: unknown, target: string): Classified {
+    const inner = (err as { errors?: unknown } | undefined)?.errors;
+    if (Array.isArray(inner) && inner.length > 0) {
+        return inner
+            .map((e) => classifyConnectError(e, target))
+            .reduce((best, next) => (rank(next) > rank(best) ? next : best));
+    }
+    const code = errorCode(err);
+    if (CLOSED_CODES.has(code)) return { state: 'closed' };
+    if (FILTERED_CODES.has(code)) return { state: 'filtered' };
+    if (LOCAL_CODES.has(code)) return { error: new PortCheckError('LOCAL_ERROR', { code, target }, code) };
+    return { error: new PortCheckError('CONNECTION_FAILED', { code, target }, code) };
+}
+
+/** What a DNS error means: no address (CANNOT_RESOLVE), or a failure here. */
+export function classifyLookupError(err: unknown, host: string): PortCheckError {
+    const code = errorCode(err);
+    if (LOCAL_CODES.has(code)) return new PortCheckError('LOCAL_ERROR', { code, target: host }, code);
+    return new PortCheckError('CANNOT_RESOLVE', { host, code }, code);
+}
+
+export const systemLookup: Lookup = (hostname, callback) => {
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => {
+        if (err) return callback(err);
+        callback(null, addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
+    });
+};
+
+/** Alternates the families, first family first (RFC 8305 section 4). */
+export function interleaveFamilies(addresses: readonly ResolvedAddress[]): ResolvedAddress[] {
+    if (addresses.length < 2) return addresses.slice();
+    const first = addresses[0].family;
+    const same = addresses.filter((a) => a.family === first);
+    const other = addresses.filter((a) => a.family !== first);
+    const ordered: ResolvedAddress[] = [];
+    for (let i = 0; i < Math.max(same.length, other.length); i++) {
+        if (i < same.length) ordered.push(same[i]);
+        if (i < other.length) ordered.push(other[i]);
+    }
+    return ordered;
+}
+
+/**
+ * How long an attempt runs alone before the next address is tried too: the
+ * RFC's 250 ms, shortened for short timeouts so that every address gets a
+ * chance within the deadline.
+ */
+export function attemptDelayMs(timeoutMs: number, addressCount: number): number {
+    return Math.min(250, Math.max(10, Math.floor(timeoutMs / (2 * addressCount))));
+}
+
+type Resolution = { addresses: ResolvedAddress[] } | { error: PortCheckError };
+
+/**
+ * One host's addresses, looked up once for all the ports of a check. Waiters
+ * come and go with their own deadlines; the lookup itself cannot be
+ * cancelled, so a late answer is kept for whoever asks next.
+ */
+class HostResolution {
+    private result?: Resolution;
+    private waiters = new Set<(result: Resolution) => void>();
+    private started = false;
+
+    constructor(readonly host: ParsedHost, private readonly lookup: Lookup) {
+        if (host.ipFamily !== 0) {
+            this.result = { addresses: [{ address: host.target, family: host.ipFamily }] };
+        }
+    }
+
+    /** Calls back at once when known, else when the lookup answers. Returns a canceller. */
+    get(callback: (result: Resolution) => void): () => void {
+        if (this.result) {
+            callback(this.result);
+            return noop;
+        }
+        this.waiters.add(callback);
+        this.start();
+        return () => this.waiters.delete(callback);
+    }
+
+    private start(): void {
+        if (this.started) return;
+        this.started = true;
+        const settle = (result: Resolution): void => {
+            this.result = result;
+            const waiters = [...this.waiters];
+            this.waiters.clear();
+            for (const waiter of waiters) waiter(result);
+        };
+        try {
+            this.lookup(this.host.target, (err, addresses) => {
+                if (err) return settle({ error: classifyLookupError(err, this.host.host) });
+                if (!addresses || addresses.length === 0) {
+                    return settle({ error: new PortCheckError('CANNOT_RESOLVE', { host: this.host.host, code: 'ENODATA' }, 'ENODATA') });
+                }
+                settle({ addresses: interleaveFamilies(addresses) });
+            });
+        } catch (err) {
+            settle({ error: classifyLookupError(err, this.host.host) });
+        }
+    }
+}
+
+function noop(): void {
+    // nothing to cancel
+}
+
+/**
+ * One port of one host: waits for the host's addresses, then connects to
+ * them in turn (staggered, RFC 8305) until one answers open or all have
+ * answered, all within one deadline. Calls back exactly once unless cancelled.
+ */
+class PortProbe {
+    private readonly started = performance.now();
+    private readonly deadline: NodeJS.Timeout;
+    private staggerTimer?: NodeJS.Timeout;
+    private cancelLookup: () => void = noop;
+    private readonly sockets = new Set<Socket>();
+    private addresses: ResolvedAddress[] = [];
+    private next = 0;
+    private attempts = 0;
+    private best?: { outcome: Classified; address: ResolvedAddress };
+    private finished = false;
+
+    constructor(
+        private readonly port: number,
+        private readonly timeoutMs: number,
+        private readonly resolution: HostResolution,
+        private readonly callback: (result: PortResult) => void,
+    ) {
+        this.deadline = setTimeout(() => this.onDeadline(), timeoutMs);
+        this.cancelLookup = resolution.get((result) => this.onResolved(result));
+    }
+
+    cancel(): void {
+        if (this.finished) return;
+        this.finished = true;
+        this.cleanUp();
+    }
+
+    private onResolved(result: Resolution): void {
+        if (this.finished) return;
+        if ('error' in result) return this.finish({ error: result.error }, undefined);
+        this.addresses = result.addresses;
+        this.startNextAttempt();
+    }
+
+    private startNextAttempt(): void {
+        if (this.staggerTimer) {
+            clearTimeout(this.staggerTimer);
+            this.staggerTimer = undefined;
+        }
+        if (this.next >= this.addresses.length) return;
+        const address = this.addresses[this.next++];
+        this.attempts++;
+        this.connect(address);
+        if (this.next < this.addresses.length) {
+            this.staggerTimer = setTimeout(
+                () => this.startNextAttempt(),
+                attemptDelayMs(this.timeoutMs, this.addresses.length),
+            );
+        }
+    }
+
+    private connect(address: ResolvedAddress): void {
+        const socket = new Socket();
+        this.sockets.add(socket);
+        socket.once('connect', () => {
+            this.sockets.delete(socket);
+            // A reset rather than a FIN: no TIME_WAIT left behind on long scans.
+            socket.resetAndDestroy();
+            this.finish({ state: 'open' }, address);
+        });
+        socket.on('error', (err) => {
+            if (!this.sockets.has(socket)) return;
+            this.sockets.delete(socket);
+            socket.destroy();
+            this.onAttemptFailed(classifyConnectError(err, `${address.address}:${this.port}`), address);
+        });
+        socket.connect({ host: address.address, port: this.port, family: address.family });
+    }
+
+    private onAttemptFailed(outcome: Classified, address: ResolvedAddress): void {
+        if (this.finished) return;
+        if (!this.best || rank(outcome) > rank(this.best.outcome)) this.best = { outcome, address };
+        if (this.next < this.addresses.length) return this.startNextAttempt();
+        if (this.sockets.size === 0) this.finish(this.best.outcome, this.best.address);
+    }
+
+    private onDeadline(): void {
+        if (this.finished) return;
+        if (this.addresses.length === 0) {
+            // Still waiting for DNS: no address, so no port state either.
+            const host = this.resolution.host.host;
+            const error = new PortCheckError('CANNOT_RESOLVE', { host, code: 'ETIMEOUT' }, 'ETIMEOUT');
+            return this.finish({ error }, undefined);
+        }
+        // The attempts still in flight had no answer: filtered, unless another
+        // address gave a better answer already.
+        const timedOut: Classified = { state: 'filtered' };
+        const pending = [...this.sockets];
+        if (pending.length > 0 && (!this.best || rank(timedOut) > rank(this.best.outcome))) {
+            this.best = { outcome: timedOut, address: this.addresses[Math.max(0, this.next - 1)] };
+        }
+        const best = this.best ?? { outcome: timedOut, address: this.addresses[0] };
+        this.finish(best.outcome, best.address);
+    }
+
+    private finish(outcome: Classified, address: ResolvedAddress | undefined): void {
+        if (this.finished) return;
+        this.finished = true;
+        this.cleanUp();
+        const latencyMs = Math.round((performance.now() - this.started) * 100) / 100;
+        const result: PortResult = {
+            port: this.port,
+            address: address?.address ?? '',
+            family: address?.family ?? 0,
+            latencyMs,
+            attempts: this.attempts,
+        };
+        if ('state' in outcome) result.state = outcome.state;
+        else result.error = outcome.error;
+        this.callback(result);
+    }
+
+    private cleanUp(): void {
+        clearTimeout(this.deadline);
+        if (this.staggerTimer) clearTimeout(this.staggerTimer);
+        this.cancelLookup();
+        for (const socket of this.sockets) socket.destroy();
+        this.sockets.clear();
+    }
+}
+
+/** One check: a host and its ports, probed under the pool's cap. */
+class Check {
+    readonly results: PortResult[];
+    nextPort = 0;
+    private remaining: number;
+    readonly active = new Set<PortProbe>();
+    readonly resolution: HostResolution;
+    cancelled = false;
+
+    constructor(
+        readonly request: CheckRequest,
+        lookup: Lookup,
+        private readonly callback: (results: PortResult[]) => void,
+    ) {
+        this.results = new Array(request.ports.length);
+        this.remaining = request.ports.length;
+        this.resolution = new HostResolution(request.host, lookup);
+    }
+
+    hasPortsToStart(): boolean {
+        return !this.cancelled && this.nextPort < this.request.ports.length;
+    }
+
+    onResult(index: number, result: PortResult): void {
+        this.results[index] = result;
+        if (--this.remaining === 0) this.callback(this.results);
+    }
+}
+
+/** A handle on a started check, to cancel it. */
+export interface CheckTicket {
+    cancel(): void;
+}
+
+/**
+ * Runs checks with at most `concurrency` port probes in flight; the rest
+ * wait in a first-in first-out queue. Each check calls back once with one
+ * result per port, in the order of its ports, unless it is cancelled.
+ */
+export class ProbePool {
+    private readonly queue: Check[] = [];
+    private queueHead = 0;
+    private inFlight = 0;
+    private readonly checks = new Set<Check>();
+
+    constructor(
+        readonly concurrency: number,
+        private readonly lookup: Lookup = systemLookup,
+    ) {}
+
+    get activeProbes(): number {
+        return this.inFlight;
+    }
+
+    check(request: CheckRequest, callback: (results: PortResult[]) => void): CheckTicket {
+        const check = new Check(request, this.lookup, (results) => {
+            this.checks.delete(check);
+            callback(results);
+        });
+        this.checks.add(check);
+        this.queue.push(check);
+        this.pump();
+        return { cancel: () => this.cancelCheck(check) };
+    }
+
+    /** Cancels every check: sockets destroyed, timers cleared, no callback. */
+    cancelAll(): void {
+        for (const check of this.checks) this.stopCheck(check);
+        this.checks.clear();
+        this.queue.length = 0;
+        this.queueHead = 0;
+    }
+
+    private cancelCheck(check: Check): void {
+        if (!this.checks.delete(check)) return;
+        this.stopCheck(check);
+        this.pump();
+    }
+
+    private stopCheck(check: Check): void {
+        check.cancelled = true;
+        for (const probe of check.active) probe.cancel();
+        this.inFlight -= check.active.size;
+        check.active.clear();
+    }
+
+    private pump(): void {
+        while (this.inFlight < this.concurrency) {
+            const check = this.headOfQueue();
+            if (!check) return;
+            this.startProbe(check, check.nextPort++);
+        }
+    }
+
+    /** The first check with a port left to start; finished ones leave the queue. */
+    private headOfQueue(): Check | undefined {
+        while (this.queueHead < this.queue.length) {
+            const check = this.queue[this.queueHead];
+            if (check.hasPortsToStart()) return check;
+            this.queueHead++;
+        }
+        // Empty: reset so the array does not grow for ever.
+        this.queue.length = 0;
+        this.queueHead = 0;
+        return undefined;
+    }
+
+    private startProbe(check: Check, index: number): void {
+        const { ports, timeoutMs } = check.request;
+        let probe: PortProbe | undefined;
+        let answeredAtOnce: PortResult | undefined;
+        const onResult = (result: PortResult): void => {
+            if (!probe) {
+                // Answered inside the constructor (a known DNS failure): no
+                // socket was opened, and the caller's loop goes on, so no
+                // recursion into pump() however many ports the check has.
+                answeredAtOnce = result;
+                return;
+            }
+            check.active.delete(probe);
+            this.inFlight--;
+            check.onResult(index, result);
+            this.pump();
+        };
+        probe = new PortProbe(ports[index], timeoutMs, check.resolution, onResult);
+        if (answeredAtOnce) {
+            check.onResult(index, answeredAtOnce);
+            return;
+        }
+        this.inFlight++;
+        check.active.add(probe);
+    }
+}
+
+/** One port, one host, no pool: for scripts and benchmarks. */
+export function probePort(
+    host: ParsedHost,
+    port: number,
+    timeoutMs: number,
+    lookup: Lookup = systemLookup,
+): Promise<PortResult> {
+    return new Promise((resolve) => {
+        new ProbePool(1, lookup).check({ host, ports: [port], timeoutMs }, (results) => resolve(results[0]));
+    });
+}
