@@ -123,6 +123,21 @@ export function attemptDelayMs(timeoutMs: number, addressCount: number): number 
     return Math.min(250, Math.max(10, Math.floor(timeoutMs / (2 * addressCount))));
 }
 
+/**
+ * `localhost` is the loopback interface on both families (RFC 6761), as
+ * browsers and curl treat it, whatever the hosts file lists: a service on
+ * 127.0.0.1 only or on ::1 only is found either way.
+ */
+const LOOPBACK_ADDRESSES: ResolvedAddress[] = [
+    { address: '127.0.0.1', family: 4 },
+    { address: '::1', family: 6 },
+];
+
+export function isLocalhost(hostname: string): boolean {
+    const name = hostname.toLowerCase().replace(/\.$/, '');
+    return name === 'localhost' || name.endsWith('.localhost');
+}
+
 type Resolution = { addresses: ResolvedAddress[] } | { error: PortCheckError };
 
 /**
@@ -138,6 +153,8 @@ class HostResolution {
     constructor(readonly host: ParsedHost, private readonly lookup: Lookup) {
         if (host.ipFamily !== 0) {
             this.result = { addresses: [{ address: host.target, family: host.ipFamily }] };
+        } else if (isLocalhost(host.target)) {
+            this.result = { addresses: LOOPBACK_ADDRESSES };
         }
     }
 

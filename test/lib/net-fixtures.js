@@ -1,0 +1,88 @@
+'use strict';
+// Real sockets on loopback for the tests: an open port, a closed port and a
+// filtered one. Nothing here mocks `net`.
+const net = require('net');
+const { spawn } = require('child_process');
+
+/** A server that accepts and drops every connection. */
+function listenOpen(host = '127.0.0.1', port = 0) {
+    return new Promise((resolve, reject) => {
+        const sockets = new Set();
+        const server = net.createServer((socket) => {
+            sockets.add(socket);
+            socket.on('error', () => {});
+            socket.on('close', () => sockets.delete(socket));
+            socket.destroy();
+        });
+        server.once('error', reject);
+        server.listen({ host, port, exclusive: true }, () => {
+            resolve({
+                port: server.address().port,
+                host,
+                server,
+                close: () => new Promise((done) => {
+                    for (const socket of sockets) socket.destroy();
+                    server.close(() => done());
+                }),
+            });
+        });
+    });
+}
+
+/** A port nobody listens on: bound once by the kernel's choice, then released. */
+async function closedPort(host = '127.0.0.1') {
+    const open = await listenOpen(host);
+    await open.close();
+    return open.port;
+}
+
+/** Several distinct closed ports at once (held together so they differ). */
+async function closedPorts(count, host = '127.0.0.1') {
+    const servers = [];
+    for (let i = 0; i < count; i++) servers.push(await listenOpen(host));
+    await Promise.all(servers.map((s) => s.close()));
+    return servers.map((s) => s.port);
+}
+
+/**
+ * A filtered port without root: a child process listens with a backlog of 1
+ * and then blocks its event loop, so it never accepts. Once the accept queue
+ * is full the kernel drops new SYNs, as a firewall DROP rule would.
+ */
+function filteredPort(host = '127.0.0.1') {
+    const program = `
+        const server = require('net').createServer();
+        server.listen({ port: 0, host: ${JSON.stringify(host)}, backlog: 1 }, () => {
+            process.stdout.write(server.address().port + '\\n');
+            setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 20);
+        });`;
+    const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const fillers = [];
+    const close = () => {
+        for (const socket of fillers) socket.destroy();
+        child.kill('SIGKILL');
+    };
+    return new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.stdout.once('data', async (data) => {
+            const port = Number(String(data).trim());
+            await new Promise((r) => setTimeout(r, 100));
+            // Fill the accept queue until a connection attempt goes unanswered.
+            for (let i = 0; i < 16; i++) {
+                const socket = net.connect({ host, port });
+                socket.on('error', () => {});
+                fillers.push(socket);
+                const answered = await new Promise((r) => {
+                    const timer = setTimeout(() => r(false), 300);
+                    socket.once('connect', () => { clearTimeout(timer); r(true); });
+                    socket.once('error', () => { clearTimeout(timer); r(true); });
+                });
+                if (!answered) return resolve({ port, host, close });
+            }
+            close();
+            reject(new Error('could not fill the accept queue to make a filtered port'));
+        });
+    });
+}
+
+module.exports = { listenOpen, closedPort, closedPorts, filteredPort };

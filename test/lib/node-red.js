@@ -1,0 +1,56 @@
+'use strict';
+// node-red-node-test-helper set up for the compiled node, with the real
+// message catalogue (see i18n.js).
+const helper = require('node-red-node-test-helper');
+const portCheckModule = require('../../nodes/port-check.js');
+const { translate } = require('./i18n');
+
+helper.init(require.resolve('node-red'));
+
+function portCheckNode(RED) {
+    RED._ = translate;
+    return portCheckModule(RED);
+}
+
+/** Loads a flow and resolves when it runs. */
+function load(flow, extraNodes = []) {
+    return new Promise((resolve, reject) => {
+        helper.load([portCheckNode, ...extraNodes], flow, (err) => (err ? reject(err) : resolve()));
+    });
+}
+
+/** Collects what reaches a helper node: msg events in order. */
+function collect(nodeId) {
+    const node = helper.getNode(nodeId);
+    const messages = [];
+    const waiters = [];
+    node.on('input', (msg) => {
+        messages.push(msg);
+        for (const waiter of [...waiters]) waiter();
+    });
+    return {
+        messages,
+        /** Resolves once `count` messages have arrived, or rejects after `ms`. */
+        waitFor(count, ms = 5000) {
+            return new Promise((resolve, reject) => {
+                const check = () => {
+                    if (messages.length >= count) {
+                        clearTimeout(timer);
+                        waiters.splice(waiters.indexOf(check), 1);
+                        resolve(messages);
+                    }
+                };
+                const timer = setTimeout(() => {
+                    waiters.splice(waiters.indexOf(check), 1);
+                    reject(new Error(`expected ${count} message(s) at ${nodeId}, got ${messages.length}`));
+                }, ms);
+                waiters.push(check);
+                check();
+            });
+        },
+    };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+module.exports = { helper, load, collect, sleep, portCheckNode };

@@ -1,0 +1,247 @@
+'use strict';
+const assert = require('assert');
+const net = require('net');
+const { execFile } = require('child_process');
+const path = require('path');
+const { ProbePool, probePort, classifyConnectError, classifyLookupError, interleaveFamilies, attemptDelayMs } = require('../nodes/probe.js');
+const { parseHost } = require('../nodes/ports.js');
+const { listenOpen, closedPort, filteredPort } = require('./lib/net-fixtures');
+
+const loopback = parseHost('127.0.0.1');
+
+/** A real connect error from the kernel, for the classifier. */
+function realConnectError(port, host = '127.0.0.1') {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port });
+        socket.on('error', (err) => resolve(err));
+        socket.on('connect', () => { socket.destroy(); resolve(null); });
+    });
+}
+
+describe('probe.ts: the TCP probe on loopback', function () {
+    it('answers open for a listening port, with address, family, latency and attempts', async function () {
+        const server = await listenOpen('127.0.0.1');
+        try {
+            const result = await probePort(loopback, server.port, 2000);
+            assert.strictEqual(result.state, 'open');
+            assert.strictEqual(result.address, '127.0.0.1');
+            assert.strictEqual(result.family, 4);
+            assert.strictEqual(result.attempts, 1);
+            assert.ok(result.latencyMs >= 0 && result.latencyMs < 1000, `latency ${result.latencyMs}`);
+            assert.strictEqual(result.error, undefined);
+        } finally {
+            await server.close();
+        }
+    });
+
+    it('answers open on IPv6 ::1', async function () {
+        const server = await listenOpen('::1');
+        try {
+            const result = await probePort(parseHost('[::1]'), server.port, 2000);
+            assert.strictEqual(result.state, 'open');
+            assert.strictEqual(result.family, 6);
+        } finally {
+            await server.close();
+        }
+    });
+
+    it('answers closed for a refused port, at once', async function () {
+        const port = await closedPort();
+        const started = Date.now();
+        const result = await probePort(loopback, port, 5000);
+        assert.strictEqual(result.state, 'closed');
+        assert.ok(Date.now() - started < 1000);
+    });
+
+    it('answers filtered for a port that drops SYNs, within the timeout plus a small margin', async function () {
+        this.timeout(10000);
+        const filtered = await filteredPort();
+        try {
+            for (const timeoutMs of [200, 500]) {
+                const started = performance.now();
+                const result = await probePort(loopback, filtered.port, timeoutMs);
+                const elapsed = performance.now() - started;
+                assert.strictEqual(result.state, 'filtered');
+                assert.ok(elapsed >= timeoutMs - 5 && elapsed < timeoutMs + 100, `answered after ${elapsed} ms for ${timeoutMs} ms`);
+            }
+        } finally {
+            filtered.close();
+        }
+    });
+
+    it('tries every address of localhost: a service on 127.0.0.1 only or on ::1 only is found', async function () {
+        const localhost = parseHost('localhost');
+        for (const host of ['127.0.0.1', '::1']) {
+            const server = await listenOpen(host);
+            try {
+                const result = await probePort(localhost, server.port, 2000);
+                assert.strictEqual(result.state, 'open', `service on ${host}`);
+                assert.strictEqual(result.address, host);
+            } finally {
+                await server.close();
+            }
+        }
+        const port = await closedPort();
+        const closed = await probePort(localhost, port, 2000);
+        assert.strictEqual(closed.state, 'closed');
+        assert.strictEqual(closed.attempts, 2, 'both loopback addresses were tried');
+    });
+
+    it('staggers attempts (happy eyeballs): a silent first address does not hide an open second one', async function () {
+        this.timeout(10000);
+        const filtered = await filteredPort('127.0.0.1');
+        const server = await listenOpen('::1', filtered.port).catch(() => null);
+        try {
+            if (!server) this.skip(); // the port number is taken on ::1
+            const lookup = (name, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]);
+            const started = performance.now();
+            const result = await probePort(parseHost('dual.test'), filtered.port, 2000, lookup);
+            const elapsed = performance.now() - started;
+            assert.strictEqual(result.state, 'open');
+            assert.strictEqual(result.address, '::1');
+            assert.strictEqual(result.attempts, 2);
+            assert.ok(elapsed < 600, `the second address was tried after ${elapsed} ms, not at the deadline`);
+        } finally {
+            if (server) await server.close();
+            filtered.close();
+        }
+    });
+
+    it('bounds DNS by the same deadline: a resolver that never answers gives "Cannot resolve host", not a state', async function () {
+        const neverAnswers = () => {};
+        const started = performance.now();
+        const result = await probePort(parseHost('slow.test'), 80, 300, neverAnswers);
+        const elapsed = performance.now() - started;
+        assert.strictEqual(result.state, undefined);
+        assert.strictEqual(result.error.code, 'CANNOT_RESOLVE');
+        assert.strictEqual(result.error.params.host, 'slow.test');
+        assert.ok(elapsed >= 295 && elapsed < 400, `answered after ${elapsed} ms`);
+    });
+
+    it('reports a name that does not exist as "Cannot resolve host"', async function () {
+        const result = await probePort(parseHost('no-such-host.invalid'), 80, 5000);
+        assert.strictEqual(result.state, undefined);
+        assert.strictEqual(result.error.code, 'CANNOT_RESOLVE');
+        assert.ok(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'ENODATA'].includes(result.error.systemCode), result.error.systemCode);
+    });
+
+    it('reports fd exhaustion as a "Local error", never as closed or filtered', async function () {
+        this.timeout(20000);
+        // A child with a low fd limit opens files until EMFILE, then probes an open port.
+        const server = await listenOpen('127.0.0.1');
+        const script = path.join(__dirname, 'lib', 'probe-with-no-fds.js');
+        try {
+            const stdout = await new Promise((resolve, reject) => {
+                execFile('/bin/sh', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${script}" ${server.port}`],
+                    { timeout: 15000 }, (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)));
+            });
+            const result = JSON.parse(stdout);
+            assert.strictEqual(result.state, undefined, JSON.stringify(result));
+            assert.strictEqual(result.error.code, 'LOCAL_ERROR');
+            assert.strictEqual(result.error.systemCode, 'EMFILE');
+            assert.strictEqual(result.afterFreeing.state, 'open', 'with fds back, the same probe answers open');
+        } finally {
+            await server.close();
+        }
+    });
+
+    describe('classifying errors', function () {
+        it('reads real kernel errors: ECONNREFUSED is closed', async function () {
+            const err = await realConnectError(await closedPort());
+            assert.strictEqual(err.code, 'ECONNREFUSED');
+            assert.deepStrictEqual(classifyConnectError(err, 'x'), { state: 'closed' });
+        });
+
+        it('maps each code to a state or an error, never lumping them together', function () {
+            const errorOf = (code) => Object.assign(new Error(`connect ${code}`), { code, syscall: 'connect' });
+            for (const code of ['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']) {
+                assert.deepStrictEqual(classifyConnectError(errorOf(code), 'x'), { state: 'filtered' }, code);
+            }
+            for (const code of ['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS', 'EPERM', 'EACCES']) {
+                const outcome = classifyConnectError(errorOf(code), '10.0.0.1:80');
+                assert.strictEqual(outcome.error.code, 'LOCAL_ERROR', code);
+                assert.strictEqual(outcome.error.systemCode, code);
+                assert.strictEqual(outcome.error.params.target, '10.0.0.1:80');
+            }
+            for (const err of [errorOf('EPROTO'), new Error('no code'), undefined]) {
+                assert.strictEqual(classifyConnectError(err, 'x').error.code, 'CONNECTION_FAILED');
+            }
+        });
+
+        it("unpacks Node's AggregateError and keeps the best answer", function () {
+            const errorOf = (code) => Object.assign(new Error(code), { code });
+            const refusedAndUnreachable = new AggregateError([errorOf('ENETUNREACH'), errorOf('ECONNREFUSED')]);
+            assert.deepStrictEqual(classifyConnectError(refusedAndUnreachable, 'x'), { state: 'closed' });
+            const localOnly = new AggregateError([errorOf('EADDRNOTAVAIL'), errorOf('EPROTO')]);
+            assert.strictEqual(classifyConnectError(localOnly, 'x').error.code, 'LOCAL_ERROR');
+        });
+
+        it('tells DNS failures from local ones', function () {
+            const errorOf = (code) => Object.assign(new Error(code), { code });
+            assert.strictEqual(classifyLookupError(errorOf('ENOTFOUND'), 'h').code, 'CANNOT_RESOLVE');
+            assert.strictEqual(classifyLookupError(errorOf('EAI_AGAIN'), 'h').code, 'CANNOT_RESOLVE');
+            assert.strictEqual(classifyLookupError(errorOf('EMFILE'), 'h').code, 'LOCAL_ERROR');
+        });
+    });
+
+    describe('ProbePool', function () {
+        it('keeps at most `concurrency` probes in flight and answers every port in order', async function () {
+            const server = await listenOpen('127.0.0.1');
+            const closed = await closedPort();
+            const pool = new ProbePool(4);
+            let peak = 0;
+            const watcher = setInterval(() => { peak = Math.max(peak, pool.activeProbes); }, 0);
+            try {
+                const ports = [];
+                for (let i = 0; i < 100; i++) ports.push(i % 2 ? server.port : closed);
+                const results = await new Promise((resolve) => pool.check({ host: loopback, ports, timeoutMs: 2000 }, resolve));
+                assert.strictEqual(results.length, 100);
+                results.forEach((r, i) => assert.strictEqual(r.state, i % 2 ? 'open' : 'closed'));
+                assert.ok(peak <= 4, `peak ${peak}`);
+                assert.strictEqual(pool.activeProbes, 0);
+            } finally {
+                clearInterval(watcher);
+                await server.close();
+            }
+        });
+
+        it('cancels everything: no callback, sockets destroyed, timers cleared', async function () {
+            this.timeout(10000);
+            const filtered = await filteredPort();
+            const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+            const pool = new ProbePool(8);
+            let called = 0;
+            for (let i = 0; i < 20; i++) pool.check({ host: loopback, ports: [filtered.port], timeoutMs: 5000 }, () => called++);
+            await new Promise((r) => setTimeout(r, 50));
+            assert.strictEqual(pool.activeProbes, 8);
+            pool.cancelAll();
+            // A destroyed socket's handle is released on a later turn of the loop.
+            await new Promise((r) => setTimeout(r, 20));
+            const after = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+            assert.strictEqual(pool.activeProbes, 0);
+            assert.ok(after <= before, `handles before ${before}, after ${after}`);
+            await new Promise((r) => setTimeout(r, 200));
+            assert.strictEqual(called, 0);
+            filtered.close();
+        });
+
+        it('answers a DNS failure for every port of a long list without deep recursion', async function () {
+            const failing = (name, cb) => setImmediate(() => cb(Object.assign(new Error('nope'), { code: 'ENOTFOUND' })));
+            const pool = new ProbePool(2, failing);
+            const ports = Array.from({ length: 65535 }, (_, i) => i + 1);
+            const results = await new Promise((resolve) => pool.check({ host: parseHost('gone.test'), ports, timeoutMs: 1000 }, resolve));
+            assert.strictEqual(results.length, 65535);
+            assert.ok(results.every((r) => r.error && r.error.code === 'CANNOT_RESOLVE'));
+        });
+    });
+
+    it('orders addresses by alternating families and derives the stagger from the timeout', function () {
+        const a = (address, family) => ({ address, family });
+        assert.deepStrictEqual(
+            interleaveFamilies([a('::1', 6), a('::2', 6), a('1.1.1.1', 4), a('2.2.2.2', 4)]).map((x) => x.address),
+            ['::1', '1.1.1.1', '::2', '2.2.2.2']);
+        assert.strictEqual(attemptDelayMs(60000, 2), 250);
+        assert.strictEqual(attemptDelayMs(200, 2), 50);
+        assert.strictEqual(attemptDelayMs(10, 4), 10);
+    });
+});
