@@ -14,6 +14,9 @@ export type ErrorCode =
     | 'INVALID_HOST'
     | 'INVALID_DELAY'
     | 'INVALID_CONCURRENCY'
+    | 'INVALID_OPTION'
+    | 'INVALID_ALLOW_LIST'
+    | 'TARGET_NOT_ALLOWED'
     | 'CANNOT_RESOLVE'
     | 'LOCAL_ERROR'
     | 'CONNECTION_FAILED';

@@ -1,18 +1,21 @@
 /**
  * The Node-RED glue of the port check node: reads the node's properties,
  * evaluates its TypedInputs for each message, runs Delay Before, the check
- * and Delay After, and settles every message exactly once: `send` then
- * `done()`, or `done(err)`. Knows nothing of sockets (see probe.ts).
+ * (again, for retries or "wait until"), and Delay After, and settles every
+ * message exactly once: `send` then `done()`, or `done(err)`. Knows nothing
+ * of sockets (see probe.ts).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { performance } from 'perf_hooks';
 import { PortCheckError, type ErrorCode } from './errors';
 import {
-    parseCheck, parseConcurrency, parseDelay, parseHost, parsePorts, parseTimeout,
-    type ExpectedState, type ParsedHost, type ParsedPorts,
+    parseCheck, parseConcurrency, parseDelay, parseHosts, parseMode, parsePorts, parseSecondsOption,
+    parseTimeout, parseWholeNumber, type ExpectedState, type Mode, type ParsedHosts, type ParsedPorts,
 } from './ports';
+import { makePolicy, type TargetPolicy } from './allow';
 import { ProbePool, type CheckTicket, type PortResult, type PortState } from './probe';
 
-/** The node's flow JSON: its keys are part of the public contract (DESIGN.md). */
+/** The node's flow JSON: its keys are part of the public contract (DESIGN.md, README). */
 interface PortCheckNodeDef extends NodeDef {
     color?: string;
     host?: string;
@@ -27,12 +30,31 @@ interface PortCheckNodeDef extends NodeDef {
     continueOnError?: boolean;
     output?: string;
     concurrency?: string | number;
+    mode?: string;
+    retries?: string | number;
+    retryDelay?: string | number;
+    waitInterval?: string | number;
+    waitTimeout?: string | number;
+    slowAbove?: string | number;
+    allow?: string;
+}
+
+/** The optional `portCheck` block of Node-RED's settings.js. */
+interface PortCheckSettings {
+    allow?: unknown;
+    deny?: unknown;
 }
 
 type Send = (msg: NodeMessage) => void;
 type Done = (err?: Error) => void;
 
-/** One entry of msg.portCheck (or of its `results`). */
+interface ErrorReport {
+    code: ErrorCode;
+    message: string;
+    systemCode?: string;
+}
+
+/** One host and port of msg.portCheck (or of its `results`). */
 interface PortReport {
     host: string;
     port: number;
@@ -42,12 +64,30 @@ interface PortReport {
     expected: ExpectedState;
     match: boolean;
     latencyMs: number;
-    attempts: number;
-    error?: { code: ErrorCode; message: string; systemCode?: string };
+    connections: number;
+    slow?: boolean;
+    error?: ErrorReport;
+}
+
+/** Settings fixed at deploy. */
+interface Options {
+    delayBeforeMs: number;
+    delayAfterMs: number;
+    concurrency: number;
+    mode: Mode;
+    retries: number;
+    retryDelayMs: number;
+    waitIntervalMs: number;
+    waitTimeoutMs: number;
+    /** 0 when no threshold is set. */
+    slowAboveMs: number;
+    policy?: TargetPolicy;
 }
 
 /** A message between its arrival and its settling. */
 interface Pending {
+    msg: NodeMessage;
+    send: Send;
     done: Done;
     timer?: NodeJS.Timeout;
     ticket?: CheckTicket;
@@ -60,20 +100,61 @@ interface RawInput {
 }
 
 interface CheckInput {
-    host: ParsedHost;
+    hosts: ParsedHosts;
     ports: ParsedPorts;
-    portValue: unknown;
+    raw: RawInput;
     timeoutMs: number;
+    expected: ExpectedState;
+}
+
+/** One message's checks: the first, and any retries or re-checks. */
+interface Run {
+    input: CheckInput;
+    attempts: number;
+    startedAt: number;
+    /** Wait-until mode: no new attempt starts after this (performance.now()). */
+    deadline: number;
 }
 
 /** Literal TypedInput types, read from the flow JSON as typed (a port list lives in a "num" field too). */
 const LITERAL_TYPES = new Set(['str', 'num', '']);
 /** Status updates at most this often; a burst of thousands shows its last result. */
 const STATUS_INTERVAL_MS = 100;
+/** Errors worth another attempt: the network may answer differently next time. */
+const RETRYABLE = new Set<ErrorCode>(['CANNOT_RESOLVE', 'LOCAL_ERROR', 'CONNECTION_FAILED']);
+
+function readOptions(config: PortCheckNodeDef, settings: PortCheckSettings | undefined): Options {
+    return {
+        delayBeforeMs: parseDelay(config.delayBefore, 'before'),
+        delayAfterMs: parseDelay(config.delayAfter, 'after'),
+        concurrency: parseConcurrency(config.concurrency),
+        mode: parseMode(config.mode),
+        retries: parseWholeNumber(config.retries, 'Retries', 0, 100, 0),
+        retryDelayMs: parseSecondsOption(config.retryDelay, 'Retry delay', true, 1000),
+        waitIntervalMs: parseSecondsOption(config.waitInterval, 'Check every', false, 1000),
+        waitTimeoutMs: parseSecondsOption(config.waitTimeout, 'Wait up to', false, 60000),
+        slowAboveMs: parseWholeNumber(config.slowAbove, 'Slow above', 0, 0x7fffffff, 0),
+        policy: makePolicy(settings, config.allow),
+    };
+}
+
+function formatMs(ms: number): string {
+    return ms < 10 ? ms.toFixed(1) : String(Math.round(ms));
+}
+
+function hostPort(report: PortReport): string {
+    return report.host.includes(':') ? `[${report.host}]:${report.port}` : `${report.host}:${report.port}`;
+}
 
 export = function (RED: NodeAPI): void {
     function errorText(error: PortCheckError): string {
         return RED._(`port-check.errors.${error.code}`, error.params);
+    }
+
+    function errorReport(error: PortCheckError): ErrorReport {
+        const report: ErrorReport = { code: error.code, message: errorText(error) };
+        if (error.systemCode) report.systemCode = error.systemCode;
+        return report;
     }
 
     /** The Error handed to done(): Catch nodes see the text as is, and the code. */
@@ -94,21 +175,19 @@ export = function (RED: NodeAPI): void {
         const output = config.output || 'payload';
         const continueOnError = config.continueOnError === true;
 
-        // Settings fixed at deploy; an invalid one fails each message with its error.
+        // An invalid setting (only possible in a hand-edited flow) fails each message with its error.
+        let options: Options;
         let configError: PortCheckError | undefined;
-        let delayBeforeMs = 0;
-        let delayAfterMs = 0;
-        let concurrency = 1;
         try {
-            delayBeforeMs = parseDelay(config.delayBefore, 'before');
-            delayAfterMs = parseDelay(config.delayAfter, 'after');
-            concurrency = parseConcurrency(config.concurrency);
+            options = readOptions(config, (RED.settings as { portCheck?: PortCheckSettings }).portCheck);
         } catch (err) {
-            configError = err as PortCheckError;
-            node.status({ fill: 'red', shape: 'dot', text: errorText(configError) });
+            if (!(err instanceof PortCheckError)) throw err;
+            configError = err;
+            options = readOptions({ id: config.id, type: config.type, name: '', z: config.z }, undefined);
+            node.status({ fill: 'red', shape: 'dot', text: errorText(err) });
         }
 
-        const pool = new ProbePool(concurrency);
+        const pool = new ProbePool(options.concurrency);
         const pending = new Set<Pending>();
         let closed = false;
 
@@ -158,10 +237,10 @@ export = function (RED: NodeAPI): void {
                         let input: CheckInput;
                         try {
                             if (configError) throw configError;
-                            const parsedHost = parseHost(host);
+                            const hosts = parseHosts(host);
                             const ports = parsePorts(port);
-                            parseCheck(config.check);
-                            input = { host: parsedHost, ports, portValue: port, timeoutMs: parseTimeout(timeout) };
+                            const expected = parseCheck(config.check);
+                            input = { hosts, ports, raw, timeoutMs: parseTimeout(timeout), expected };
                         } catch (err) {
                             if (!(err instanceof PortCheckError)) throw err;
                             return fail(err);
@@ -186,38 +265,33 @@ export = function (RED: NodeAPI): void {
             return !closed && pending.delete(item);
         }
 
-        function toReport(host: ParsedHost, expected: ExpectedState, result: PortResult): PortReport {
+        function toReport(expected: ExpectedState, result: PortResult): PortReport {
             const report: PortReport = {
-                host: host.host,
+                host: result.host,
                 port: result.port,
                 address: result.address,
                 family: result.family,
                 expected,
                 match: false,
                 latencyMs: result.latencyMs,
-                attempts: result.attempts,
+                connections: result.connections,
             };
             if (result.state) {
                 report.state = result.state;
                 // "closed" is met by filtered too: no service can be reached there.
                 report.match = expected === 'open' ? result.state === 'open' : result.state !== 'open';
+                if (options.slowAboveMs > 0 && result.state === 'open') report.slow = result.latencyMs > options.slowAboveMs;
             }
             if (result.error) report.error = errorReport(result.error);
             return report;
         }
 
-        function errorReport(error: PortCheckError): NonNullable<PortReport['error']> {
-            const report: NonNullable<PortReport['error']> = { code: error.code, message: errorText(error) };
-            if (error.systemCode) report.systemCode = error.systemCode;
-            return report;
-        }
-
         function singleStatus(report: PortReport): NodeStatus {
             switch (report.state) {
-                case 'open': {
-                    const ms = report.latencyMs < 10 ? report.latencyMs.toFixed(1) : String(Math.round(report.latencyMs));
-                    return { fill: 'green', shape: 'dot', text: RED._('port-check.status.open', { ms }) };
-                }
+                case 'open':
+                    return report.slow
+                        ? { fill: 'yellow', shape: 'dot', text: RED._('port-check.status.slow', { ms: formatMs(report.latencyMs) }) }
+                        : { fill: 'green', shape: 'dot', text: RED._('port-check.status.open', { ms: formatMs(report.latencyMs) }) };
                 case 'closed':
                     return { fill: 'red', shape: 'ring', text: RED._('port-check.status.closed') };
                 default:
@@ -233,7 +307,9 @@ export = function (RED: NodeAPI): void {
             const text = RED._('port-check.status.list', {
                 open: String(open), closed: String(closedCount), filtered: String(filtered),
             });
-            if (open === reports.length) return { fill: 'green', shape: 'dot', text };
+            if (open === reports.length) {
+                return reports.some((r) => r.slow) ? { fill: 'yellow', shape: 'dot', text } : { fill: 'green', shape: 'dot', text };
+            }
             return filtered > 0 ? { fill: 'yellow', shape: 'ring', text } : { fill: 'red', shape: 'ring', text };
         }
 
@@ -242,76 +318,124 @@ export = function (RED: NodeAPI): void {
         }
 
         /** Writes the result onto the message and sends it on, or raises the error. */
-        function finish(item: Pending, msg: NodeMessage, send: Send, portCheck: object, error: PortCheckError | undefined, result: boolean): void {
-            const withPortCheck = msg as NodeMessage & { portCheck?: object };
-            withPortCheck.portCheck = portCheck;
+        function finish(item: Pending, portCheck: object, error: PortCheckError | undefined, result: boolean): void {
+            (item.msg as NodeMessage & { portCheck?: object }).portCheck = portCheck;
             if (error) showStatus(errorStatus(errorText(error)));
             if (error && !continueOnError) {
                 if (settle(item)) item.done(toNodeError(error));
                 return;
             }
-            after(delayAfterMs, item, () => {
+            after(options.delayAfterMs, item, () => {
                 if (!settle(item)) return;
-                RED.util.setMessageProperty(msg, output, result, true);
-                send(msg);
+                RED.util.setMessageProperty(item.msg, output, result, true);
+                item.send(item.msg);
                 item.done();
             });
         }
 
-        function failBeforeCheck(item: Pending, msg: NodeMessage, send: Send, raw: RawInput, error: PortCheckError): void {
+        function failBeforeCheck(item: Pending, raw: RawInput, error: PortCheckError): void {
             const portCheck = {
                 host: typeof raw.host === 'string' ? raw.host.trim() : raw.host,
                 port: raw.port,
                 expected: config.check === 'open' || config.check === 'closed' ? config.check : undefined,
                 match: false,
+                attempts: 0,
                 error: errorReport(error),
             };
-            finish(item, msg, send, portCheck, error, false);
+            finish(item, portCheck, error, false);
         }
 
-        function onChecked(item: Pending, msg: NodeMessage, send: Send, input: CheckInput, expected: ExpectedState, results: PortResult[]): void {
-            const reports = results.map((result) => toReport(input.host, expected, result));
+        /** msg.portCheck for a list of ports or hosts: one entry per host and port, and summaries. */
+        function listReport(run: Run, reports: PortReport[], match: boolean): Record<string, unknown> {
+            const severalHosts = run.input.hosts.hosts.length > 1;
+            const inState = (state: PortState): Array<number | string> =>
+                reports.filter((r) => r.state === state).map((r) => (severalHosts ? hostPort(r) : r.port));
+            const summary: Record<string, unknown> = {
+                host: run.input.raw.host,
+                port: run.input.raw.port,
+                expected: run.input.expected,
+                match,
+                latencyMs: Math.max(...reports.map((r) => r.latencyMs)),
+                attempts: run.attempts,
+                connections: reports.reduce((sum, r) => sum + r.connections, 0),
+                elapsedMs: Math.round((performance.now() - run.startedAt) * 100) / 100,
+                open: inState('open'),
+                closed: inState('closed'),
+                filtered: inState('filtered'),
+                results: reports,
+            };
+            if (options.slowAboveMs > 0) summary.slow = reports.some((r) => r.slow);
+            if (severalHosts) {
+                summary.hosts = run.input.hosts.hosts.map(({ host }) => {
+                    const own = reports.filter((r) => r.host === host);
+                    const ports = (state: PortState): number[] => own.filter((r) => r.state === state).map((r) => r.port);
+                    return {
+                        host,
+                        match: own.every((r) => r.match),
+                        open: ports('open'),
+                        closed: ports('closed'),
+                        filtered: ports('filtered'),
+                    };
+                });
+            }
+            return summary;
+        }
+
+        function onChecked(item: Pending, run: Run, results: PortResult[]): void {
+            const { input } = run;
+            const reports = results.map((result) => toReport(input.expected, result));
             const firstError = results.find((result) => result.error)?.error;
             const match = !firstError && reports.every((report) => report.match);
-            let portCheck: object;
-            if (input.ports.isList) {
-                portCheck = {
-                    host: input.host.host,
-                    port: input.portValue,
-                    expected,
-                    match,
-                    latencyMs: Math.max(...reports.map((r) => r.latencyMs)),
-                    attempts: reports.reduce((sum, r) => sum + r.attempts, 0),
-                    open: reports.filter((r) => r.state === 'open').map((r) => r.port),
-                    closed: reports.filter((r) => r.state === 'closed').map((r) => r.port),
-                    filtered: reports.filter((r) => r.state === 'filtered').map((r) => r.port),
-                    results: reports,
-                    ...(firstError ? { error: errorReport(firstError) } : {}),
-                };
-            } else {
-                portCheck = { ...reports[0], match };
+
+            if (!match && (!firstError || RETRYABLE.has(firstError.code))) {
+                const retry = options.mode === 'wait'
+                    ? performance.now() + options.waitIntervalMs < run.deadline
+                    : run.attempts <= options.retries;
+                if (retry) {
+                    const delay = options.mode === 'wait' ? options.waitIntervalMs : options.retryDelayMs;
+                    const key = options.mode === 'wait' ? 'port-check.status.waiting' : 'port-check.status.retrying';
+                    showStatus({ fill: 'grey', shape: 'ring', text: RED._(key, { attempt: String(run.attempts + 1) }) });
+                    after(delay, item, () => runCheck(item, run));
+                    return;
+                }
             }
-            if (!firstError) showStatus(input.ports.isList ? listStatus(reports) : singleStatus(reports[0]));
-            finish(item, msg, send, portCheck, firstError, match);
+
+            const list = input.hosts.isList || input.ports.isList;
+            let portCheck: object;
+            if (list) {
+                portCheck = listReport(run, reports, match);
+                if (firstError) (portCheck as { error?: ErrorReport }).error = errorReport(firstError);
+            } else {
+                const elapsedMs = Math.round((performance.now() - run.startedAt) * 100) / 100;
+                portCheck = { ...reports[0], match, attempts: run.attempts, elapsedMs };
+            }
+            if (!firstError) showStatus(list ? listStatus(reports) : singleStatus(reports[0]));
+            finish(item, portCheck, firstError, match);
+        }
+
+        function runCheck(item: Pending, run: Run): void {
+            run.attempts++;
+            const { hosts, ports, timeoutMs } = run.input;
+            item.ticket = pool.check(
+                { hosts: hosts.hosts, ports: ports.ports, timeoutMs, policy: options.policy },
+                (results) => {
+                    item.ticket = undefined;
+                    onChecked(item, run, results);
+                },
+            );
         }
 
         node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
-            const item: Pending = { done };
+            const item: Pending = { msg, send, done };
             pending.add(item);
-            after(delayBeforeMs, item, () => {
+            after(options.delayBeforeMs, item, () => {
                 if (closed) return;
                 showStatus({ fill: 'grey', shape: 'dot', text: RED._('port-check.status.checking') });
                 readInput(msg, (raw, input) => {
                     if (closed || !pending.has(item)) return;
-                    if (input instanceof PortCheckError) return failBeforeCheck(item, msg, send, raw, input);
-                    const expected = config.check as ExpectedState;
-                    item.ticket = pool.check(
-                        { host: input.host, ports: input.ports.ports, timeoutMs: input.timeoutMs },
-                        (results) => {
-                            item.ticket = undefined;
-                            onChecked(item, msg, send, input, expected, results);
-                        },
-                    );
+                    if (input instanceof PortCheckError) return failBeforeCheck(item, raw, input);
+                    const startedAt = performance.now();
+                    runCheck(item, { input, attempts: 0, startedAt, deadline: startedAt + options.waitTimeoutMs });
                 });
             });
         });

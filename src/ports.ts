@@ -72,6 +72,34 @@ export function parseHost(value: unknown): ParsedHost {
     return { host, target, ipFamily: 0 };
 }
 
+export interface ParsedHosts {
+    hosts: readonly ParsedHost[];
+    /** True for a list (a text with commas, or an array), even of one host. */
+    isList: boolean;
+}
+
+/** One host, a comma-separated list of hosts, or an array of them; duplicates dropped. */
+export function parseHosts(value: unknown): ParsedHosts {
+    if (Array.isArray(value)) {
+        if (value.length === 0) throw new PortCheckError('EMPTY_HOST');
+        return { hosts: uniqueHosts(value.map(parseHost)), isList: true };
+    }
+    if (typeof value === 'string' && value.includes(',')) {
+        return { hosts: uniqueHosts(value.split(',').map(parseListedHost)), isList: true };
+    }
+    return { hosts: [parseHost(value)], isList: false };
+}
+
+function parseListedHost(item: string): ParsedHost {
+    if (item.trim() === '') throw invalidHost(item, 'an empty item in the list');
+    return parseHost(item);
+}
+
+function uniqueHosts(hosts: ParsedHost[]): ParsedHost[] {
+    const seen = new Set<string>();
+    return hosts.filter((host) => !seen.has(host.target) && seen.add(host.target) !== undefined);
+}
+
 function toPort(text: string, whole: unknown): number {
     if (!/^\d{1,5}$/.test(text)) throw invalidPort(text, whole);
     const port = Number(text);
@@ -181,12 +209,37 @@ export function parseCheck(value: unknown): ExpectedState {
 }
 
 export function parseConcurrency(value: unknown): number {
-    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-        return DEFAULT_CONCURRENCY;
-    }
-    const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-    if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > 65535) {
+    try {
+        return parseWholeNumber(value, 'Max concurrent', 1, 65535, DEFAULT_CONCURRENCY);
+    } catch {
         throw new PortCheckError('INVALID_CONCURRENCY', { value: describeValue(value) });
     }
+}
+
+export type Mode = 'once' | 'wait';
+
+export function parseMode(value: unknown): Mode {
+    if (value === undefined || value === null || value === '' || value === 'once') return 'once';
+    if (value === 'wait') return 'wait';
+    throw new PortCheckError('INVALID_OPTION', { option: 'Mode', value: describeValue(value) });
+}
+
+/** A whole number from `min` to `max`, from a number or digits; `fallback` when empty. */
+export function parseWholeNumber(value: unknown, option: string, min: number, max: number, fallback: number): number {
+    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return fallback;
+    const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+        throw new PortCheckError('INVALID_OPTION', { option, value: describeValue(value) });
+    }
     return number;
+}
+
+/** A number of seconds (decimals allowed) to milliseconds; `fallbackMs` when empty. */
+export function parseSecondsOption(value: unknown, option: string, allowZero: boolean, fallbackMs: number): number {
+    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return fallbackMs;
+    const seconds = toSeconds(value);
+    if (seconds === undefined || !Number.isFinite(seconds) || seconds > MAX_SECONDS || (allowZero ? seconds < 0 : seconds <= 0)) {
+        throw new PortCheckError('INVALID_OPTION', { option, value: describeValue(value) });
+    }
+    return Math.round(seconds * 1000);
 }

@@ -9,6 +9,7 @@ import { lookup as dnsLookup } from 'dns';
 import { performance } from 'perf_hooks';
 import { PortCheckError } from './errors';
 import type { ParsedHost } from './ports';
+import type { TargetPolicy } from './allow';
 
 export type PortState = 'open' | 'closed' | 'filtered';
 
@@ -24,6 +25,8 @@ export type Lookup = (
 ) => void;
 
 export interface PortResult {
+    /** The host as the user gave it. */
+    host: string;
     port: number;
     /** Absent when the probe ended in an error. */
     state?: PortState;
@@ -32,16 +35,19 @@ export interface PortResult {
     family: 4 | 6 | 0;
     /** From the start of this port's probe (DNS included) to its answer. */
     latencyMs: number;
-    /** Connection attempts made (one per address tried). */
-    attempts: number;
+    /** Connections attempted (one per address tried). */
+    connections: number;
     error?: PortCheckError;
 }
 
 export interface CheckRequest {
-    host: ParsedHost;
+    /** Each host is checked on each port: results come host by host, port by port. */
+    hosts: readonly ParsedHost[];
     ports: readonly number[];
     /** Deadline of each port's probe, DNS and connect together. */
     timeoutMs: number;
+    /** Which addresses may be connected to; a target with none left is not connected to at all. */
+    policy?: TargetPolicy;
 }
 
 // Connect error codes and what they say about the port. Codes in none of
@@ -209,7 +215,7 @@ class PortProbe {
     private readonly sockets = new Set<Socket>();
     private addresses: ResolvedAddress[] = [];
     private next = 0;
-    private attempts = 0;
+    private connections = 0;
     private best?: { outcome: Classified; address: ResolvedAddress };
     private finished = false;
 
@@ -217,6 +223,7 @@ class PortProbe {
         private readonly port: number,
         private readonly timeoutMs: number,
         private readonly resolution: HostResolution,
+        private readonly policy: TargetPolicy | undefined,
         private readonly callback: (result: PortResult) => void,
     ) {
         this.deadline = setTimeout(() => this.onDeadline(), timeoutMs);
@@ -232,8 +239,20 @@ class PortProbe {
     private onResolved(result: Resolution): void {
         if (this.finished) return;
         if ('error' in result) return this.finish({ error: result.error }, undefined);
-        this.addresses = result.addresses;
+        this.addresses = this.permitted(result.addresses);
+        if (this.addresses.length === 0) {
+            const host = this.resolution.host.host;
+            const error = new PortCheckError('TARGET_NOT_ALLOWED', { target: `${host}:${this.port}` });
+            return this.finish({ error }, undefined);
+        }
         this.startNextAttempt();
+    }
+
+    private permitted(addresses: ResolvedAddress[]): ResolvedAddress[] {
+        const policy = this.policy;
+        if (!policy) return addresses;
+        const hostname = this.resolution.host.target;
+        return addresses.filter((a) => policy.permits(hostname, a.address, a.family, this.port));
     }
 
     private startNextAttempt(): void {
@@ -243,7 +262,7 @@ class PortProbe {
         }
         if (this.next >= this.addresses.length) return;
         const address = this.addresses[this.next++];
-        this.attempts++;
+        this.connections++;
         this.connect(address);
         if (this.next < this.addresses.length) {
             this.staggerTimer = setTimeout(
@@ -303,11 +322,12 @@ class PortProbe {
         this.cleanUp();
         const latencyMs = Math.round((performance.now() - this.started) * 100) / 100;
         const result: PortResult = {
+            host: this.resolution.host.host,
             port: this.port,
             address: address?.address ?? '',
             family: address?.family ?? 0,
             latencyMs,
-            attempts: this.attempts,
+            connections: this.connections,
         };
         if ('state' in outcome) result.state = outcome.state;
         else result.error = outcome.error;
@@ -323,13 +343,14 @@ class PortProbe {
     }
 }
 
-/** One check: a host and its ports, probed under the pool's cap. */
+/** One check: hosts × ports, probed under the pool's cap. */
 class Check {
     readonly results: PortResult[];
-    nextPort = 0;
+    readonly size: number;
+    nextProbe = 0;
     private remaining: number;
     readonly active = new Set<PortProbe>();
-    readonly resolution: HostResolution;
+    private readonly resolutions: HostResolution[];
     cancelled = false;
 
     constructor(
@@ -337,13 +358,22 @@ class Check {
         lookup: Lookup,
         private readonly callback: (results: PortResult[]) => void,
     ) {
-        this.results = new Array(request.ports.length);
-        this.remaining = request.ports.length;
-        this.resolution = new HostResolution(request.host, lookup);
+        this.size = request.hosts.length * request.ports.length;
+        this.results = new Array(this.size);
+        this.remaining = this.size;
+        this.resolutions = request.hosts.map((host) => new HostResolution(host, lookup));
     }
 
-    hasPortsToStart(): boolean {
-        return !this.cancelled && this.nextPort < this.request.ports.length;
+    hasProbesToStart(): boolean {
+        return !this.cancelled && this.nextProbe < this.size;
+    }
+
+    portOf(index: number): number {
+        return this.request.ports[index % this.request.ports.length];
+    }
+
+    resolutionOf(index: number): HostResolution {
+        return this.resolutions[Math.floor(index / this.request.ports.length)];
     }
 
     onResult(index: number, result: PortResult): void {
@@ -377,6 +407,7 @@ export class ProbePool {
         return this.inFlight;
     }
 
+    /** Starts a check; the callback gets one result per host and port, host by host. */
     check(request: CheckRequest, callback: (results: PortResult[]) => void): CheckTicket {
         const check = new Check(request, this.lookup, (results) => {
             this.checks.delete(check);
@@ -413,7 +444,7 @@ export class ProbePool {
         while (this.inFlight < this.concurrency) {
             const check = this.headOfQueue();
             if (!check) return;
-            this.startProbe(check, check.nextPort++);
+            this.startProbe(check, check.nextProbe++);
         }
     }
 
@@ -421,7 +452,7 @@ export class ProbePool {
     private headOfQueue(): Check | undefined {
         while (this.queueHead < this.queue.length) {
             const check = this.queue[this.queueHead];
-            if (check.hasPortsToStart()) return check;
+            if (check.hasProbesToStart()) return check;
             this.queueHead++;
         }
         // Empty: reset so the array does not grow for ever.
@@ -431,7 +462,7 @@ export class ProbePool {
     }
 
     private startProbe(check: Check, index: number): void {
-        const { ports, timeoutMs } = check.request;
+        const { timeoutMs, policy } = check.request;
         let probe: PortProbe | undefined;
         let answeredAtOnce: PortResult | undefined;
         const onResult = (result: PortResult): void => {
@@ -447,7 +478,7 @@ export class ProbePool {
             check.onResult(index, result);
             this.pump();
         };
-        probe = new PortProbe(ports[index], timeoutMs, check.resolution, onResult);
+        probe = new PortProbe(check.portOf(index), timeoutMs, check.resolutionOf(index), policy, onResult);
         if (answeredAtOnce) {
             check.onResult(index, answeredAtOnce);
             return;
@@ -465,6 +496,6 @@ export function probePort(
     lookup: Lookup = systemLookup,
 ): Promise<PortResult> {
     return new Promise((resolve) => {
-        new ProbePool(1, lookup).check({ host, ports: [port], timeoutMs }, (results) => resolve(results[0]));
+        new ProbePool(1, lookup).check({ hosts: [host], ports: [port], timeoutMs }, (results) => resolve(results[0]));
     });
 }

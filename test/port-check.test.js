@@ -88,9 +88,9 @@ describe('port-check node', function () {
         assert.strictEqual(t.out.messages.length, 1);
         const msg = t.out.messages[0];
         assert.strictEqual(msg.payload, true);
-        const { host, port, address, family, state, expected, match, latencyMs, attempts } = msg.portCheck;
-        assert.deepStrictEqual({ host, port, address, family, state, expected, match, attempts },
-            { host: '127.0.0.1', port: open.port, address: '127.0.0.1', family: 4, state: 'open', expected: 'open', match: true, attempts: 1 });
+        const { host, port, address, family, state, expected, match, latencyMs, attempts, connections } = msg.portCheck;
+        assert.deepStrictEqual({ host, port, address, family, state, expected, match, attempts, connections },
+            { host: '127.0.0.1', port: open.port, address: '127.0.0.1', family: 4, state: 'open', expected: 'open', match: true, attempts: 1, connections: 1 });
         assert.ok(typeof latencyMs === 'number' && latencyMs >= 0 && latencyMs < 1000);
         assert.strictEqual(t.caught.messages.length, 0);
         assert.strictEqual(t.completed.messages.length, 1);
@@ -312,7 +312,8 @@ describe('port-check node', function () {
             assert.deepStrictEqual(msg.portCheck.open, [open.port]);
             assert.deepStrictEqual(msg.portCheck.closed, [refused]);
             assert.deepStrictEqual(msg.portCheck.filtered, []);
-            assert.strictEqual(msg.portCheck.attempts, 2);
+            assert.strictEqual(msg.portCheck.attempts, 1, 'one round of checks');
+            assert.strictEqual(msg.portCheck.connections, 2, 'one connection per port');
         });
 
         it('answers true for a list when every port matches (all closed for "Port is closed")', async function () {

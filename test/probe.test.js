@@ -19,14 +19,14 @@ function realConnectError(port, host = '127.0.0.1') {
 }
 
 describe('probe.ts: the TCP probe on loopback', function () {
-    it('answers open for a listening port, with address, family, latency and attempts', async function () {
+    it('answers open for a listening port, with address, family, latency and connections', async function () {
         const server = await listenOpen('127.0.0.1');
         try {
             const result = await probePort(loopback, server.port, 2000);
             assert.strictEqual(result.state, 'open');
             assert.strictEqual(result.address, '127.0.0.1');
             assert.strictEqual(result.family, 4);
-            assert.strictEqual(result.attempts, 1);
+            assert.strictEqual(result.connections, 1);
             assert.ok(result.latencyMs >= 0 && result.latencyMs < 1000, `latency ${result.latencyMs}`);
             assert.strictEqual(result.error, undefined);
         } finally {
@@ -84,7 +84,7 @@ describe('probe.ts: the TCP probe on loopback', function () {
         const port = await closedPort();
         const closed = await probePort(localhost, port, 2000);
         assert.strictEqual(closed.state, 'closed');
-        assert.strictEqual(closed.attempts, 2, 'both loopback addresses were tried');
+        assert.strictEqual(closed.connections, 2, 'both loopback addresses were tried');
     });
 
     it('staggers attempts (happy eyeballs): a silent first address does not hide an open second one', async function () {
@@ -99,7 +99,7 @@ describe('probe.ts: the TCP probe on loopback', function () {
             const elapsed = performance.now() - started;
             assert.strictEqual(result.state, 'open');
             assert.strictEqual(result.address, '::1');
-            assert.strictEqual(result.attempts, 2);
+            assert.strictEqual(result.connections, 2);
             assert.ok(elapsed < 600, `the second address was tried after ${elapsed} ms, not at the deadline`);
         } finally {
             if (server) await server.close();
@@ -194,7 +194,7 @@ describe('probe.ts: the TCP probe on loopback', function () {
             try {
                 const ports = [];
                 for (let i = 0; i < 100; i++) ports.push(i % 2 ? server.port : closed);
-                const results = await new Promise((resolve) => pool.check({ host: loopback, ports, timeoutMs: 2000 }, resolve));
+                const results = await new Promise((resolve) => pool.check({ hosts: [loopback], ports, timeoutMs: 2000 }, resolve));
                 assert.strictEqual(results.length, 100);
                 results.forEach((r, i) => assert.strictEqual(r.state, i % 2 ? 'open' : 'closed'));
                 assert.ok(peak <= 4, `peak ${peak}`);
@@ -211,7 +211,7 @@ describe('probe.ts: the TCP probe on loopback', function () {
             const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
             const pool = new ProbePool(8);
             let called = 0;
-            for (let i = 0; i < 20; i++) pool.check({ host: loopback, ports: [filtered.port], timeoutMs: 5000 }, () => called++);
+            for (let i = 0; i < 20; i++) pool.check({ hosts: [loopback], ports: [filtered.port], timeoutMs: 5000 }, () => called++);
             await new Promise((r) => setTimeout(r, 50));
             assert.strictEqual(pool.activeProbes, 8);
             pool.cancelAll();
@@ -229,7 +229,7 @@ describe('probe.ts: the TCP probe on loopback', function () {
             const failing = (name, cb) => setImmediate(() => cb(Object.assign(new Error('nope'), { code: 'ENOTFOUND' })));
             const pool = new ProbePool(2, failing);
             const ports = Array.from({ length: 65535 }, (_, i) => i + 1);
-            const results = await new Promise((resolve) => pool.check({ host: parseHost('gone.test'), ports, timeoutMs: 1000 }, resolve));
+            const results = await new Promise((resolve) => pool.check({ hosts: [parseHost("gone.test")], ports, timeoutMs: 1000 }, resolve));
             assert.strictEqual(results.length, 65535);
             assert.ok(results.every((r) => r.error && r.error.code === 'CANNOT_RESOLVE'));
         });
