@@ -49,12 +49,14 @@ async function closedPorts(count, host = '127.0.0.1') {
  * and then blocks its event loop, so it never accepts. Once the accept queue
  * is full the kernel drops new SYNs, as a firewall DROP rule would.
  */
-function filteredPort(host = '127.0.0.1') {
+function filteredPort(host = '127.0.0.1', wakeAfterMs = 0) {
+    // Atomics.wait blocks the child's event loop; with a time limit it wakes up and accepts.
+    const waitArgs = wakeAfterMs > 0 ? `0, 0, ${Number(wakeAfterMs)}` : '0, 0';
     const program = `
-        const server = require('net').createServer();
+        const server = require('net').createServer((socket) => socket.destroy());
         server.listen({ port: 0, host: ${JSON.stringify(host)}, backlog: 1 }, () => {
             process.stdout.write(server.address().port + '\\n');
-            setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 20);
+            setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), ${waitArgs}), 20);
         });`;
     const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'inherit'] });
     const fillers = [];
@@ -85,4 +87,13 @@ function filteredPort(host = '127.0.0.1') {
     });
 }
 
-module.exports = { listenOpen, closedPort, closedPorts, filteredPort };
+/**
+ * A port that opens slowly: like filteredPort, but the child wakes up after
+ * `sleepMs` and accepts everything, so a probe whose SYN was dropped gets in
+ * on the kernel's retransmission (about 1 s, then 3 s after the first try).
+ */
+function slowPort(sleepMs, host = '127.0.0.1') {
+    return filteredPort(host, sleepMs);
+}
+
+module.exports = { listenOpen, closedPort, closedPorts, filteredPort, slowPort };
