@@ -62,6 +62,11 @@ const LOCAL_CODES = new Set([
 
 export type Classified = { state: PortState } | { error: PortCheckError };
 
+// Shared outcomes, so the hot path allocates none (they are never mutated).
+const OPEN: Classified = Object.freeze({ state: 'open' });
+const CLOSED: Classified = Object.freeze({ state: 'closed' });
+const FILTERED: Classified = Object.freeze({ state: 'filtered' });
+
 function errorCode(err: unknown): string {
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     return typeof code === 'string' ? code : 'UNKNOWN';
@@ -86,8 +91,8 @@ export function classifyConnectError(err: unknown, target: string): Classified {
             .reduce((best, next) => (rank(next) > rank(best) ? next : best));
     }
     const code = errorCode(err);
-    if (CLOSED_CODES.has(code)) return { state: 'closed' };
-    if (FILTERED_CODES.has(code)) return { state: 'filtered' };
+    if (CLOSED_CODES.has(code)) return CLOSED;
+    if (FILTERED_CODES.has(code)) return FILTERED;
     if (LOCAL_CODES.has(code)) return { error: new PortCheckError('LOCAL_ERROR', { code, target }, code) };
     return { error: new PortCheckError('CONNECTION_FAILED', { code, target }, code) };
 }
@@ -212,7 +217,8 @@ class PortProbe {
     private readonly deadline: NodeJS.Timeout;
     private staggerTimer?: NodeJS.Timeout;
     private cancelLookup: () => void = noop;
-    private readonly sockets = new Set<Socket>();
+    /** Connections in flight, with the address each one tries. */
+    private attempts: Array<{ socket: Socket; address: ResolvedAddress }> = [];
     private addresses: ResolvedAddress[] = [];
     private next = 0;
     private connections = 0;
@@ -274,27 +280,36 @@ class PortProbe {
 
     private connect(address: ResolvedAddress): void {
         const socket = new Socket();
-        this.sockets.add(socket);
+        const attempt = { socket, address };
+        this.attempts.push(attempt);
         socket.once('connect', () => {
-            this.sockets.delete(socket);
+            this.forget(attempt);
             // A reset rather than a FIN: no TIME_WAIT left behind on long scans.
             socket.resetAndDestroy();
-            this.finish({ state: 'open' }, address);
+            this.finish(OPEN, address);
         });
-        socket.on('error', (err) => {
-            if (!this.sockets.has(socket)) return;
-            this.sockets.delete(socket);
+        socket.on('error', (err: NodeJS.ErrnoException) => {
+            if (!this.forget(attempt)) return;
             socket.destroy();
-            this.onAttemptFailed(classifyConnectError(err, `${address.address}:${this.port}`), address);
+            const outcome = err.code === 'ECONNREFUSED' ? CLOSED : classifyConnectError(err, `${address.address}:${this.port}`);
+            this.onAttemptFailed(outcome, address);
         });
         socket.connect({ host: address.address, port: this.port, family: address.family });
+    }
+
+    /** Takes an attempt off the in-flight list; false when it was no longer there. */
+    private forget(attempt: { socket: Socket; address: ResolvedAddress }): boolean {
+        const index = this.attempts.indexOf(attempt);
+        if (index === -1) return false;
+        this.attempts.splice(index, 1);
+        return true;
     }
 
     private onAttemptFailed(outcome: Classified, address: ResolvedAddress): void {
         if (this.finished) return;
         if (!this.best || rank(outcome) > rank(this.best.outcome)) this.best = { outcome, address };
         if (this.next < this.addresses.length) return this.startNextAttempt();
-        if (this.sockets.size === 0) this.finish(this.best.outcome, this.best.address);
+        if (this.attempts.length === 0) this.finish(this.best.outcome, this.best.address);
     }
 
     private onDeadline(): void {
@@ -307,12 +322,11 @@ class PortProbe {
         }
         // The attempts still in flight had no answer: filtered, unless another
         // address gave a better answer already.
-        const timedOut: Classified = { state: 'filtered' };
-        const pending = [...this.sockets];
-        if (pending.length > 0 && (!this.best || rank(timedOut) > rank(this.best.outcome))) {
-            this.best = { outcome: timedOut, address: this.addresses[Math.max(0, this.next - 1)] };
+        const silent = this.attempts[0];
+        if (silent && (!this.best || rank(FILTERED) > rank(this.best.outcome))) {
+            this.best = { outcome: FILTERED, address: silent.address };
         }
-        const best = this.best ?? { outcome: timedOut, address: this.addresses[0] };
+        const best = this.best ?? { outcome: FILTERED, address: this.addresses[0] };
         this.finish(best.outcome, best.address);
     }
 
@@ -338,8 +352,8 @@ class PortProbe {
         clearTimeout(this.deadline);
         if (this.staggerTimer) clearTimeout(this.staggerTimer);
         this.cancelLookup();
-        for (const socket of this.sockets) socket.destroy();
-        this.sockets.clear();
+        for (const { socket } of this.attempts) socket.destroy();
+        this.attempts = [];
     }
 }
 
