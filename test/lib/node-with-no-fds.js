@@ -3,7 +3,7 @@
 // Node-RED test runtime, uses up every file descriptor, sends one message
 // at the open port given on the command line, frees the descriptors and
 // sends another. Prints what reached the output and the Catch node as JSON.
-const fs = require('fs');
+const useUpFileDescriptors = require('./use-up-fds');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load, collect } = require('./node-red');
 
@@ -23,19 +23,11 @@ const flow = [
     await load(flow, [catchNode]);
     const out = collect('out');
     const caught = collect('caught');
-    const held = [];
-    for (;;) {
-        try {
-            held.push(fs.openSync('/dev/null', 'r'));
-        } catch (err) {
-            if (err.code !== 'EMFILE') throw err;
-            break;
-        }
-    }
+    const giveBackFds = useUpFileDescriptors();
     helper.getNode('pc').receive({ payload: 'starved' });
     await caught.waitFor(1).catch(() => {});
     const sent = out.messages.length;
-    for (const fd of held) fs.closeSync(fd);
+    giveBackFds();
     helper.getNode('pc').receive({ payload: 'fed' });
     await out.waitFor(sent + 1);
     const last = out.messages[out.messages.length - 1];
