@@ -44,6 +44,12 @@ async function closedPorts(count, host = '127.0.0.1') {
     return servers.map((s) => s.port);
 }
 
+// A blocked child cannot notice its parent's death: kill those left on our way out.
+const blockedChildren = new Set();
+process.once('exit', () => {
+    for (const child of blockedChildren) child.kill('SIGKILL');
+});
+
 /**
  * A filtered port without root: a child process listens with a backlog of 1
  * and then blocks its event loop, so it never accepts. Once the accept queue
@@ -60,9 +66,11 @@ function filteredPort(host = '127.0.0.1', wakeAfterMs = 0) {
         });`;
     const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'inherit'] });
     const fillers = [];
+    blockedChildren.add(child);
     const close = () => {
         for (const socket of fillers) socket.destroy();
         child.kill('SIGKILL');
+        blockedChildren.delete(child);
     };
     return new Promise((resolve, reject) => {
         child.once('error', reject);
