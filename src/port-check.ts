@@ -347,7 +347,8 @@ export = function (RED: NodeAPI): void {
 
         /** msg.portCheck for a list of ports or hosts: one entry per host and port, and summaries. */
         function listReport(run: Run, reports: PortReport[], match: boolean): Record<string, unknown> {
-            const severalHosts = run.input.hosts.hosts.length > 1;
+            // A host list (even of one) reports per host; a single host, per port.
+        const severalHosts = run.input.hosts.isList;
             const inState = (state: PortState): Array<number | string> =>
                 reports.filter((r) => r.state === state).map((r) => (severalHosts ? hostPort(r) : r.port));
             const summary: Record<string, unknown> = {
@@ -369,12 +370,14 @@ export = function (RED: NodeAPI): void {
                 summary.hosts = run.input.hosts.hosts.map(({ host }) => {
                     const own = reports.filter((r) => r.host === host);
                     const ports = (state: PortState): number[] => own.filter((r) => r.state === state).map((r) => r.port);
+                    const error = own.find((r) => r.error)?.error;
                     return {
                         host,
                         match: own.every((r) => r.match),
                         open: ports('open'),
                         closed: ports('closed'),
                         filtered: ports('filtered'),
+                        ...(error ? { error } : {}),
                     };
                 });
             }

@@ -6,10 +6,10 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { helper, load, collect, sleep } = require('./lib/node-red');
-const { listenOpen, closedPorts, filteredPort } = require('./lib/net-fixtures');
+const { listenOpen, closedPort, closedPorts, filteredPort, slowPort } = require('./lib/net-fixtures');
 const {
-    ROOT, FLOW_KEYS, coreModules, coreTypes, listExamples, readExample, nodeOf, pointAt, setTabEnv,
-    manualInjects, assertLoopbackOnly, serveHttpNodes,
+    ROOT, FLOW_KEYS, NEW_KEY_DEFAULTS, coreModules, coreTypes, listExamples, readExample, nodeOf, pointAt, setTabEnv,
+    manualInjects, assertLoopbackOnly, serveHttpNodes, countingServer,
 } = require('./lib/examples-flows');
 
 /** Loads example `number` after `mutate` has pointed it at loopback. */
@@ -38,11 +38,41 @@ async function nothingMore(collector, count, ms = 300) {
     assert.strictEqual(collector.messages.length, count, `no further message (got ${collector.messages.length})`);
 }
 
+/** Opens a listener on `port` of 127.0.0.1 after `ms`: a service that comes up late. Resolves { ready, close }. */
+function openLater(port, ms) {
+    let server;
+    const ready = sleep(ms).then(async () => {
+        server = await listenOpen('127.0.0.1', port);
+        return server;
+    });
+    return {
+        ready,
+        close: async () => {
+            await ready.catch(() => {});
+            if (server) await server.close();
+        },
+    };
+}
+
 /** Opens `count` listening servers on 127.0.0.1. */
 async function openServers(count) {
     const servers = [];
     for (let i = 0; i < count; i++) servers.push(await listenOpen('127.0.0.1'));
     return servers;
+}
+
+/** All 21 flow keys, with values the runtime and the editor accept. */
+function assertPortCheckKeys(node) {
+    assert.strictEqual(FLOW_KEYS.length, 21);
+    for (const key of FLOW_KEYS) assert.ok(Object.hasOwn(node, key), `${node.id} lacks ${key}`);
+    assert.ok(node.check === 'open' || node.check === 'closed', `${node.id} check`);
+    assert.ok(node.mode === 'once' || node.mode === 'wait', `${node.id} mode ${node.mode}`);
+    const retries = Number(node.retries);
+    assert.ok(Number.isInteger(retries) && retries >= 0 && retries <= 100, `${node.id} retries ${node.retries}`);
+    assert.ok(Number(node.retryDelay) >= 0, `${node.id} retryDelay`);
+    assert.ok(Number(node.waitInterval) > 0 && Number(node.waitTimeout) > 0, `${node.id} waitInterval/waitTimeout`);
+    assert.ok(node.slowAbove === '' || (Number.isInteger(Number(node.slowAbove)) && Number(node.slowAbove) > 0), `${node.id} slowAbove`);
+    assert.strictEqual(typeof node.allow, 'string', `${node.id} allow`);
 }
 
 describe('example flows', function () {
@@ -53,7 +83,7 @@ describe('example flows', function () {
         const allowed = new Set([...coreTypes(), 'tab', 'group', 'port-check']);
 
         it('has one example per use case, named "NN Title.json"', function () {
-            assert.strictEqual(examples.length, 12, examples.map((e) => e.file).join(', '));
+            assert.strictEqual(examples.length, 14, examples.map((e) => e.file).join(', '));
             examples.forEach((e, i) => {
                 assert.match(e.file, /^\d\d [A-Z][A-Za-z0-9 -]+\.json$/);
                 assert.ok(e.file.startsWith(String(i + 1).padStart(2, '0') + ' '), e.file);
@@ -108,8 +138,7 @@ describe('example flows', function () {
 
                 it('gives every port-check node all its flow keys', function () {
                     for (const node of flow.filter((n) => n.type === 'port-check')) {
-                        for (const key of FLOW_KEYS) assert.ok(Object.hasOwn(node, key), `${node.id} lacks ${key}`);
-                        assert.ok(node.check === 'open' || node.check === 'closed');
+                        assertPortCheckKeys(node);
                         assert.ok(['str', 'msg', 'flow', 'global', 'env'].includes(node.hostType));
                         assert.ok(['num', 'str', 'msg', 'flow', 'global', 'env'].includes(node.portType));
                         assert.ok(Number(node.timeout) > 0 && Number(node.timeout) <= 60);
@@ -127,6 +156,23 @@ describe('example flows', function () {
             });
         }
 
+        it('write the newer keys with the editor\'s defaults where a flow does not use them', function () {
+            const used = {
+                'ex04-new': { mode: 'wait' },
+                'ex08-primary': { retries: 1, retryDelay: 2 },
+                'ex13-wait': { mode: 'wait', waitTimeout: 30 },
+                'ex13-monitor': { retries: 2, retryDelay: 0.5 },
+                'ex14-check': { slowAbove: 200, allow: '10.0.1.0/24:80,443' },
+            };
+            const start = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'start-flow.json'), 'utf8'));
+            const nodes = [...examples.flatMap((e) => JSON.parse(e.text)), ...start].filter((n) => n.type === 'port-check');
+            for (const node of nodes) {
+                const expected = { ...NEW_KEY_DEFAULTS, ...used[node.id] };
+                const actual = Object.fromEntries(Object.keys(NEW_KEY_DEFAULTS).map((key) => [key, node[key]]));
+                assert.deepStrictEqual(actual, expected, node.id);
+            }
+        });
+
         it('match their use cases (ports, checks, timeouts)', function () {
             const pc = (n, id) => nodeOf(readExample(n), id);
             assert.deepStrictEqual([pc('01', 'ex01-check').port, pc('01', 'ex01-check').check, pc('01', 'ex01-check').timeout], ['443', 'open', '10']);
@@ -142,6 +188,14 @@ describe('example flows', function () {
             assert.strictEqual(readExample('11').filter((n) => n.type === 'port-check').length, 4);
             assert.strictEqual(nodeOf(readExample('11'), 'ex11-page').url, '/port-check/health');
             assert.deepStrictEqual([pc('12', 'ex12-strict').continueOnError, pc('12', 'ex12-lenient').continueOnError], [false, true]);
+            const wait = pc('13', 'ex13-wait');
+            assert.deepStrictEqual([wait.mode, wait.waitInterval, wait.waitTimeout, wait.check], ['wait', 1, 30, 'open']);
+            const monitor = pc('13', 'ex13-monitor');
+            assert.deepStrictEqual([monitor.mode, monitor.retries, monitor.retryDelay], ['once', 2, 0.5]);
+            const sweep = pc('14', 'ex14-check');
+            assert.deepStrictEqual([sweep.hostType, sweep.host, sweep.port, sweep.slowAbove, sweep.allow], ['msg', 'payload', '80,443', 200, '10.0.1.0/24:80,443']);
+            assert.ok(JSON.parse(nodeOf(readExample('14'), 'ex14-sweep').payload).length >= 2, 'a pool of hosts');
+            assert.deepStrictEqual(nodeOf(readExample('14'), 'ex14-catch').scope, ['ex14-check']);
         });
     });
 
@@ -272,16 +326,17 @@ describe('example flows', function () {
             after(async function () {
                 await api.close();
             });
-            const run = async (oldPort, newPort) => {
+            const run = async (oldPort, newPort, waitTimeout) => {
                 await start('04', (f) => {
                     setTabEnv(f, 'API_HOST', '127.0.0.1');
                     setTabEnv(f, 'OLD_PORT', oldPort);
                     setTabEnv(f, 'NEW_PORT', newPort);
+                    if (waitTimeout) nodeOf(f, 'ex04-new').waitTimeout = waitTimeout;
                 });
                 const ok = collect('ex04-ok');
                 const failed = collect('ex04-failed');
                 fire('ex04-inject');
-                await Promise.race([ok.waitFor(1), failed.waitFor(1)]);
+                await Promise.race([ok.waitFor(1, 8000), failed.waitFor(1, 8000)]);
                 await sleep(50);
                 return { ok: ok.messages, failed: failed.messages };
             };
@@ -292,8 +347,30 @@ describe('example flows', function () {
                 assert.deepStrictEqual(plain(ok[0].payload), {
                     success: true, host: '127.0.0.1',
                     oldPort: { port: closed[0], state: 'closed', ok: true },
-                    newPort: { port: api.port, state: 'open', ok: true },
+                    newPort: { port: api.port, state: 'open', ok: true, attempts: 1 },
                 });
+            });
+
+            it('waits for a new service that comes up late, then succeeds', async function () {
+                const late = openLater(closed[1], 1200);
+                try {
+                    const { ok, failed } = await run(closed[0], closed[1]);
+                    assert.strictEqual(failed.length, 0);
+                    const p = ok[0].payload;
+                    assert.deepStrictEqual([p.success, p.newPort.state, p.newPort.ok], [true, 'open', true]);
+                    assert.ok(p.newPort.attempts >= 2, `attempts ${p.newPort.attempts}`);
+                    assert.ok(ok[0].portCheck.elapsedMs >= 1000, `elapsedMs ${ok[0].portCheck.elapsedMs}`);
+                } finally {
+                    await late.close();
+                }
+            });
+
+            it('fails when the new port has not opened by Wait up to', async function () {
+                const { ok, failed } = await run(closed[0], closed[1], 1.5);
+                assert.strictEqual(ok.length, 0);
+                const p = failed[0].payload;
+                assert.deepStrictEqual([p.success, p.oldPort.ok, p.newPort.state, p.newPort.ok], [false, true, 'closed', false]);
+                assert.ok(p.newPort.attempts >= 2, `attempts ${p.newPort.attempts}`);
             });
 
             it('fails when only one of the two holds', async function () {
@@ -424,6 +501,7 @@ describe('example flows', function () {
                 setTabEnv(f, 'PRIMARY_PORT', primaryPort);
                 setTabEnv(f, 'SECONDARY_HOST', '127.0.0.1');
                 setTabEnv(f, 'SECONDARY_PORT', secondaryPort);
+                nodeOf(f, 'ex08-primary').retryDelay = 0.1; // the flow's 2 s, shortened
             });
 
             it('switches to the secondary when the primary goes down, and back when it recovers', async function () {
@@ -432,16 +510,21 @@ describe('example flows', function () {
                 try {
                     await setup(primary.port, secondary.port);
                     const alerts = collect('ex08-alerts');
+                    // The primary's attempts, read as they arrive (the secondary's check reuses the message).
+                    const attempts = [];
+                    helper.getNode('ex08-decide').on('input', (msg) => attempts.push(msg.portCheck.attempts));
                     const flowContext = helper.getNode('ex08-decide').context().flow;
 
                     fire('ex08-inject');
                     await sleep(300);
                     assert.deepStrictEqual(plain(flowContext.get('db')), { active: 'primary', host: '127.0.0.1' });
                     assert.strictEqual(alerts.messages.length, 0);
+                    assert.deepStrictEqual(attempts, [1], 'an answering primary is checked once');
 
                     await primary.close();
                     fire('ex08-inject');
                     const [failover] = await alerts.waitFor(1);
+                    assert.deepStrictEqual(attempts, [1, 2], 'checked again before failing over');
                     assert.strictEqual(failover.topic, 'database failover');
                     assert.strictEqual(failover.payload, 'Primary database 127.0.0.1 is down: switched to the secondary 127.0.0.1');
                     assert.strictEqual(flowContext.get('db.active'), 'secondary');
@@ -668,6 +751,160 @@ describe('example flows', function () {
                 }
             });
         });
+
+        describe('13 Wait until a service is up', function () {
+            // Both port checks on loopback: the one a test does not use points at a closed port.
+            const setup = (mutate) => start('13', (f) => {
+                pointAt(f, 'ex13-wait', closed[2]);
+                pointAt(f, 'ex13-monitor', closed[2]);
+                mutate(f);
+            });
+
+            it('wait until: a port that opens 1.5 s after the deploy gives "up after N attempts (N ms)", N > 1', async function () {
+                const port = await closedPort();
+                await setup((f) => pointAt(f, 'ex13-wait', port));
+                const up = collect('ex13-upOut');
+                const gaveUp = collect('ex13-gaveUpOut');
+                fire('ex13-deployed');
+                const late = openLater(port, 1500);
+                try {
+                    const [msg] = await up.waitFor(1, 8000);
+                    const m = new RegExp(`^127\\.0\\.0\\.1:${port} is up after (\\d+) attempts \\((\\d+) ms\\)$`).exec(msg.payload);
+                    assert.ok(m, msg.payload);
+                    assert.ok(Number(m[1]) > 1 && Number(m[1]) === msg.portCheck.attempts, msg.payload);
+                    assert.ok(Number(m[2]) >= 1400, msg.payload);
+                    assert.strictEqual(msg.topic, 'service up');
+                    assert.strictEqual(msg.portCheck.state, 'open');
+                    await nothingMore(gaveUp, 0, 50);
+                } finally {
+                    await late.close();
+                }
+            });
+
+            it('wait until: nothing opens before a short Wait up to: "Gave up ... still closed", one message', async function () {
+                const port = await closedPort();
+                await setup((f) => Object.assign(pointAt(f, 'ex13-wait', port), { waitTimeout: 1.5 }));
+                const up = collect('ex13-upOut');
+                const gaveUp = collect('ex13-gaveUpOut');
+                const started = Date.now();
+                fire('ex13-deployed');
+                const [msg] = await gaveUp.waitFor(1, 5000);
+                assert.ok(Date.now() - started < 2500, 'gave up within Wait up to');
+                const m = new RegExp(`^Gave up on 127\\.0\\.0\\.1:${port} after (\\d+) attempts \\((\\d+) ms\\): still closed$`).exec(msg.payload);
+                assert.ok(m, msg.payload);
+                assert.ok(Number(m[1]) >= 2 && Number(m[1]) === msg.portCheck.attempts, msg.payload);
+                assert.ok(Number(m[2]) < 1500, msg.payload);
+                assert.strictEqual(msg.topic, 'service not up');
+                await nothingMore(gaveUp, 1, 300);
+                assert.strictEqual(up.messages.length, 0);
+            });
+
+            it('retries: a monitor whose port answers on a retry stays up', async function () {
+                const port = await closedPort();
+                await setup((f) => pointAt(f, 'ex13-monitor', port));
+                const monitor = collect('ex13-monitorOut');
+                fire('ex13-every');
+                const late = openLater(port, 700);
+                try {
+                    const [msg] = await monitor.waitFor(1, 5000);
+                    assert.match(msg.payload, new RegExp(`^127\\.0\\.0\\.1:${port} is up \\(\\d+ ms, [23] attempts\\)$`));
+                    assert.strictEqual(msg.topic, 'monitor up');
+                } finally {
+                    await late.close();
+                }
+            });
+
+            it('retries: a port that stays closed is DOWN after 3 attempts, then only changes are reported', async function () {
+                const port = await closedPort();
+                await setup((f) => pointAt(f, 'ex13-monitor', port));
+                const monitor = collect('ex13-monitorOut');
+                fire('ex13-every');
+                const [msg] = await monitor.waitFor(1, 5000);
+                assert.strictEqual(msg.payload, `127.0.0.1:${port} is DOWN after 3 attempts: closed`);
+                assert.strictEqual(msg.topic, 'monitor down');
+                assert.ok(msg.portCheck.elapsedMs >= 900, `elapsedMs ${msg.portCheck.elapsedMs}`);
+                fire('ex13-every'); // still down after its retries (about 1 s): the filter drops it
+                await nothingMore(monitor, 1, 1300);
+            });
+        });
+
+        describe('14 Pool sweep with allow-list and latency', function () {
+            it('reports up, down and slow hosts of a pool of 127.0.0.1 and ::1', async function () {
+                const fast = await listenOpen('127.0.0.1');
+                const slow = await slowPort(1200);
+                try {
+                    // Nothing listens on these ports on ::1: 127.0.0.1 is up, ::1 down.
+                    const ports = `${fast.port},${slow.port}`;
+                    await start('14', (f) => {
+                        nodeOf(f, 'ex14-sweep').payload = JSON.stringify(['127.0.0.1', '::1']);
+                        nodeOf(f, 'ex14-outside').payload = '127.0.0.2';
+                        Object.assign(nodeOf(f, 'ex14-check'), { port: ports, timeout: '6', allow: `127.0.0.0/8:${ports} [::1]:${ports}` });
+                    });
+                    const report = collect('ex14-reportOut');
+                    const blocked = collect('ex14-blockedOut');
+                    fire('ex14-sweep');
+                    const [msg] = await report.waitFor(1, 8000);
+                    const r = plain(msg.payload);
+                    assert.strictEqual(r.summary, '1 of 2 hosts up, 1 slow port');
+                    assert.deepStrictEqual(r.up, ['127.0.0.1']);
+                    assert.deepStrictEqual(r.down, [{ host: '::1', closed: [fast.port, slow.port], filtered: [] }]);
+                    assert.strictEqual(r.slow.length, 1);
+                    assert.strictEqual(r.slow[0].target, `127.0.0.1:${slow.port}`);
+                    assert.ok(r.slow[0].latencyMs > 200, `latency ${r.slow[0].latencyMs}`);
+                    assert.strictEqual(msg.portCheck.results.length, 4, 'every host on every port');
+                    assert.strictEqual(msg.portCheck.results.find((x) => x.port === fast.port && x.host === '127.0.0.1').slow, false);
+                    await nothingMore(blocked, 0, 50);
+                } finally {
+                    slow.close();
+                    await fast.close();
+                }
+            });
+
+            it('blocks a host outside the allow-list: "Target not allowed" at the Catch node, no connection made', async function () {
+                const counting = await countingServer('127.0.0.2');
+                try {
+                    await start('14', (f) => {
+                        nodeOf(f, 'ex14-sweep').payload = JSON.stringify(['127.0.0.1']);
+                        nodeOf(f, 'ex14-outside').payload = '127.0.0.2';
+                        Object.assign(nodeOf(f, 'ex14-check'), { port: String(counting.port), allow: `127.0.0.1/32:${counting.port}` });
+                    });
+                    const report = collect('ex14-reportOut');
+                    const blocked = collect('ex14-blockedOut');
+                    fire('ex14-outside');
+                    const [msg] = await blocked.waitFor(1);
+                    assert.strictEqual(msg.topic, 'blocked target');
+                    assert.ok(msg.payload.startsWith(`Target not allowed: 127.0.0.2:${counting.port}`), msg.payload);
+                    assert.strictEqual(msg.error.source.id, 'ex14-check');
+                    await sleep(100);
+                    assert.strictEqual(counting.seen(), 0, 'no connection reached 127.0.0.2');
+                    assert.strictEqual(report.messages.length, 0);
+                } finally {
+                    await counting.close();
+                }
+            });
+
+            it('a pool of one host (no per-host summary) still gets a report', async function () {
+                const web = await listenOpen('127.0.0.1');
+                try {
+                    await start('14', (f) => {
+                        nodeOf(f, 'ex14-sweep').payload = JSON.stringify(['127.0.0.1']);
+                        nodeOf(f, 'ex14-outside').payload = '127.0.0.2';
+                        Object.assign(nodeOf(f, 'ex14-check'), { port: `${web.port},${closed[0]}`, allow: '127.0.0.1/32' });
+                    });
+                    const report = collect('ex14-reportOut');
+                    fire('ex14-sweep');
+                    const [msg] = await report.waitFor(1);
+                    assert.deepStrictEqual(plain(msg.payload), {
+                        summary: '0 of 1 hosts up, 0 slow ports',
+                        up: [],
+                        down: [{ host: '127.0.0.1', closed: [closed[0]], filtered: [] }],
+                        slow: [],
+                    });
+                } finally {
+                    await web.close();
+                }
+            });
+        });
     });
 
     describe('the flow npm start deploys (scripts/start-flow.json)', function () {
@@ -695,7 +932,7 @@ describe('example flows', function () {
             const checks = flow.filter((n) => n.type === 'port-check');
             assert.ok(checks.length >= 6);
             for (const node of checks) {
-                for (const key of FLOW_KEYS) assert.ok(Object.hasOwn(node, key), `${node.id} lacks ${key}`);
+                assertPortCheckKeys(node);
                 // Only this machine.
                 assert.ok(['127.0.0.1', 'localhost'].includes(node.host), node.host);
             }

@@ -88,6 +88,19 @@ describe('features beyond the seed', function () {
             }
         });
 
+        it('reports per host for a list of one, and names a blocked host\'s error in its summary', async function () {
+            helper.settings({ portCheck: { allow: ['127.0.0.1/32'] } });
+            const t = await start({ host: 'h', hostType: 'msg', port: String(open.port), continueOnError: true });
+            t.node.receive({ h: ['127.0.0.1'] });
+            t.node.receive({ h: ['127.0.0.1', '127.0.0.2'] });
+            const [one, two] = await t.out.waitFor(2);
+            assert.deepStrictEqual(one.portCheck.hosts, [{ host: '127.0.0.1', match: true, open: [open.port], closed: [], filtered: [] }]);
+            assert.deepStrictEqual(one.portCheck.open, [`127.0.0.1:${open.port}`]);
+            assert.strictEqual(two.payload, false);
+            assert.strictEqual(two.portCheck.hosts[1].error.code, 'TARGET_NOT_ALLOWED');
+            assert.strictEqual(two.portCheck.hosts[0].error, undefined);
+        });
+
         it('keeps the cap across hosts x ports', async function () {
             const t = await start({ host: '127.0.0.1,127.0.0.2,127.0.0.3', port: '1-300', portType: 'str', concurrency: 8, timeout: '1' });
             let peak = 0;

@@ -6,14 +6,19 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const http = require('http');
+const net = require('net');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLES_DIR = path.join(ROOT, 'examples');
 const CORE_DIR = path.dirname(require.resolve('@node-red/nodes/package.json'));
 
-/** The flow JSON keys of a port-check node (DESIGN.md). */
+/** The flow JSON keys of a port-check node (DESIGN.md, README "Properties"): all 21 of them. */
 const FLOW_KEYS = ['name', 'color', 'host', 'hostType', 'port', 'portType', 'check', 'timeout', 'timeoutType',
-    'delayBefore', 'delayAfter', 'continueOnError', 'output', 'concurrency'];
+    'delayBefore', 'delayAfter', 'continueOnError', 'output', 'concurrency',
+    'mode', 'retries', 'retryDelay', 'waitInterval', 'waitTimeout', 'slowAbove', 'allow'];
+
+/** The newer keys' defaults, as the editor writes them for a new node. */
+const NEW_KEY_DEFAULTS = { mode: 'once', retries: 0, retryDelay: 1, waitInterval: 1, waitTimeout: 60, slowAbove: '', allow: '' };
 
 /** Node-RED core modules for every node type the examples use. */
 const CORE_MODULE_FILES = [
@@ -96,11 +101,15 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
 /**
  * Refuses to load a flow that could reach another machine: every literal host
- * and every host handed over in JSON payloads or tab env must be loopback
- * (or something that is not a host at all, for the error tests).
+ * (each one of a comma list) and every host handed over in JSON payloads, in
+ * text payloads that are IP addresses, or in tab env must be loopback: 127.0.0.0/8,
+ * ::1 or localhost (or something that is not a host at all, for the error tests).
  */
 function assertLoopbackOnly(flow, allowedOddHosts = []) {
-    const ok = (host) => LOOPBACK.has(host) || allowedOddHosts.includes(host);
+    const one = (host) => LOOPBACK.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || allowedOddHosts.includes(host);
+    const ok = (host) => (typeof host === 'string' && host.includes(',')
+        ? host.split(',').every((item) => one(item.trim()))
+        : one(host));
     const tab = flow.find((n) => n.type === 'tab');
     const env = Object.fromEntries((tab.env || []).map((e) => [e.name, e.value]));
     const findHosts = (value, out) => {
@@ -122,6 +131,12 @@ function assertLoopbackOnly(flow, allowedOddHosts = []) {
             const payload = JSON.parse(node.payload);
             const hosts = typeof payload[0] === 'string' ? payload : findHosts(payload, []);
             for (const host of hosts) assert.ok(ok(host), `${node.id}: host ${host} is not loopback`);
+        }
+        if (node.type === 'inject' && node.payloadType === 'str') {
+            const items = String(node.payload).split(',').map((item) => item.trim());
+            for (const item of items) {
+                if (net.isIP(item.replace(/^\[(.*)\]$/, '$1'))) assert.ok(one(item), `${node.id}: host ${item} is not loopback`);
+            }
         }
     }
     for (const [name, value] of Object.entries(env)) {
@@ -148,7 +163,28 @@ function serveHttpNodes() {
     });
 }
 
+/**
+ * A server on `host` that counts the connections it gets, to prove none was
+ * attempted; resolves { port, seen(), close }.
+ */
+function countingServer(host) {
+    return new Promise((resolve, reject) => {
+        let seen = 0;
+        const server = net.createServer((socket) => {
+            seen++;
+            socket.on('error', () => {});
+            socket.destroy();
+        });
+        server.once('error', reject);
+        server.listen({ host, port: 0, exclusive: true }, () => resolve({
+            port: server.address().port,
+            seen: () => seen,
+            close: () => new Promise((done) => server.close(() => done())),
+        }));
+    });
+}
+
 module.exports = {
-    ROOT, EXAMPLES_DIR, FLOW_KEYS, coreModules, coreTypes, listExamples, readExample, nodeOf, pointAt, setTabEnv,
-    manualInjects, assertLoopbackOnly, serveHttpNodes,
+    ROOT, EXAMPLES_DIR, FLOW_KEYS, NEW_KEY_DEFAULTS, coreModules, coreTypes, listExamples, readExample, nodeOf, pointAt, setTabEnv,
+    manualInjects, assertLoopbackOnly, serveHttpNodes, countingServer,
 };
