@@ -18,7 +18,7 @@ function loadEditorDefinition() {
     let definition;
     const noElement = { length: 0, val: () => undefined };
     const RED = {
-        nodes: { registerType: (type, def) => { definition = def; } },
+        nodes: { registerType: (type, def) => { definition = def; }, getType: () => definition },
         _: (key, params) => translate(key.replace(/^[^:]*:/, ''), params),
         validators: { typedInput: () => () => true },
         utils: { validatePropertyExpression: () => true },

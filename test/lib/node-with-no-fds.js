@@ -33,7 +33,7 @@ const flow = [
     const last = out.messages[out.messages.length - 1];
     const report = {
         sent,
-        caught: caught.messages[0] ? { message: caught.messages[0].error.message, code: caught.messages[0].error.code } : null,
+        caught: caught.messages[0] ? { message: caught.messages[0].error.message, code: caught.messages[0].portCheck.error.code } : null,
         afterFreeing: { payload: last.payload === false && last.portCheck.state === 'open' ? true : last.payload },
     };
     process.stdout.write('\n' + JSON.stringify(report) + '\n');

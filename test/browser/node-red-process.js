@@ -1,0 +1,163 @@
+'use strict';
+// A real Node-RED, started as a child process the way a user starts it
+// (node red.js --userDir … --settings … --port …), on a free loopback port,
+// for the browser and packed-install tests. Not a test file itself.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const net = require('net');
+const http = require('http');
+const { spawn } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PACKAGE_NAME = require(path.join(ROOT, 'package.json')).name;
+
+/** A TCP port that nothing listens on right now, on 127.0.0.1. */
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+/** A fresh, empty Node-RED user directory (removed by `stop`). */
+function makeUserDir(prefix = 'port-check-red-') {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Installs this checkout into a user dir as `npm install <path>` (and
+ * scripts/start.js) do: node_modules/<name> is a link to the repository.
+ */
+function linkPackage(userDir) {
+    fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
+    fs.symlinkSync(ROOT, path.join(userDir, 'node_modules', PACKAGE_NAME), 'dir');
+    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
+        name: 'port-check-test-user-dir',
+        version: '0.0.0',
+        private: true,
+        dependencies: { [PACKAGE_NAME]: `file:${ROOT}` },
+    }, null, 4));
+}
+
+function writeSettings(userDir) {
+    const file = path.join(userDir, 'settings.js');
+    fs.writeFileSync(file, `// Written by test/browser/node-red-process.js
+module.exports = {
+    uiHost: '127.0.0.1',
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    telemetry: { enabled: false, updateNotification: false },
+    editorTheme: { tours: false },
+    logging: { console: { level: 'info', metrics: false, audit: false } },
+};
+`);
+    return file;
+}
+
+/** One HTTP request to the local Node-RED: resolves { status, headers, body }. */
+function request(url, { method = 'GET', headers = {}, body } = {}) {
+    return new Promise((resolve, reject) => {
+        const payload = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body));
+        const req = http.request(url, {
+            method,
+            headers: {
+                ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+                ...headers,
+            },
+        }, (res) => {
+            const chunks = [];
+            res.on('data', (chunk) => chunks.push(chunk));
+            res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.setTimeout(30000, () => req.destroy(new Error(`no answer from ${method} ${url} in 30 s`)));
+        req.on('error', reject);
+        if (payload !== undefined) req.write(payload);
+        req.end();
+    });
+}
+
+/**
+ * Starts Node-RED (this repository's devDependency unless `redDir` says
+ * otherwise) with `userDir`, and resolves once its admin API answers and
+ * its flows have started. loopback-only.js is preloaded: whatever flow is
+ * deployed, the process can reach loopback addresses only. Rejects with the log if it exits or takes longer
+ * than `timeoutMs`.
+ */
+async function startNodeRed({ userDir, redDir = path.join(ROOT, 'node_modules', 'node-red'), timeoutMs = 60000 } = {}) {
+    const settings = writeSettings(userDir);
+    let lastError;
+    for (let attempt = 0; attempt < 3; attempt++) {
+        const port = await freePort();
+        try {
+            return await startOn(port);
+        } catch (err) {
+            lastError = err;
+            if (!/EADDRINUSE|port in use/.test(err.message)) throw err;
+        }
+    }
+    throw lastError;
+
+    function startOn(port) {
+        const child = spawn(process.execPath, ['--require', path.join(__dirname, 'loopback-only.js'), path.join(redDir, 'red.js'), '--userDir', userDir, '--settings', settings, '--port', String(port)], {
+            cwd: userDir,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let log = '';
+        let exited = null;
+        child.stdout.on('data', (data) => { log += data; });
+        child.stderr.on('data', (data) => { log += data; });
+        const exitedPromise = new Promise((resolve) => child.once('exit', (code, signal) => {
+            exited = { code, signal };
+            resolve();
+        }));
+        const url = `http://127.0.0.1:${port}`;
+        const red = {
+            url,
+            port,
+            userDir,
+            child,
+            get log() { return log; },
+            request: (p, options) => request(url + p, options),
+            async stop() {
+                if (!exited) {
+                    child.kill('SIGTERM');
+                    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+                    await exitedPromise;
+                    clearTimeout(timer);
+                }
+            },
+        };
+        return new Promise((resolve, reject) => {
+            const deadline = Date.now() + timeoutMs;
+            const fail = (why) => {
+                red.stop().finally(() => reject(new Error(`${why}\n--- Node-RED log ---\n${log}`)));
+            };
+            const poll = async () => {
+                if (exited) return fail(`Node-RED exited early (${JSON.stringify(exited)})`);
+                if (/Started flows/.test(log)) {
+                    try {
+                        const res = await request(`${url}/settings`, { headers: { Accept: 'application/json' } });
+                        if (res.status === 200) return resolve(red);
+                    } catch {
+                        // not answering yet
+                    }
+                }
+                if (Date.now() > deadline) return fail(`Node-RED did not start within ${timeoutMs} ms`);
+                setTimeout(poll, 100);
+            };
+            poll();
+        });
+    }
+}
+
+/** Removes a directory tree, ignoring what is already gone. */
+function removeDir(dir) {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+module.exports = { ROOT, PACKAGE_NAME, freePort, makeUserDir, linkPackage, startNodeRed, request, removeDir };
