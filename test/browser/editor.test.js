@@ -320,6 +320,44 @@ describe('editor in a real browser (chromium, Node-RED editor)', function () {
         await page.screenshot({ path: path.join(ARTIFACTS, 'dialog.png') });
     });
 
+    it('shows the options beyond the seed: mode with retries or waiting, slow above, allow-list', async function () {
+        const values = await page.evaluate(() => {
+            const value = (id) => document.getElementById(id).value;
+            return {
+                mode: value('node-input-mode'),
+                modeText: document.getElementById('node-input-mode').selectedOptions[0].textContent,
+                retries: value('node-input-retries'),
+                retryDelay: value('node-input-retryDelay'),
+                waitInterval: value('node-input-waitInterval'),
+                waitTimeout: value('node-input-waitTimeout'),
+                slowAbove: value('node-input-slowAbove'),
+                allow: value('node-input-allow'),
+            };
+        });
+        assert.deepStrictEqual(values, {
+            mode: 'once', modeText: 'Check once', retries: '0', retryDelay: '1',
+            waitInterval: '1', waitTimeout: '60', slowAbove: '', allow: '',
+        });
+        // Retries belong to "check once", the interval and deadline to "wait until".
+        assert.ok(await page.locator('#node-input-retries').isVisible());
+        assert.ok(!(await page.locator('#node-input-waitInterval').isVisible()));
+        await page.selectOption('#node-input-mode', 'wait');
+        await page.locator('#node-input-waitInterval').waitFor({ state: 'visible' });
+        assert.ok(!(await page.locator('#node-input-retries').isVisible()));
+        await page.selectOption('#node-input-mode', 'once');
+        await page.locator('#node-input-retries').waitFor({ state: 'visible' });
+        // An allow-list rule the runtime cannot read is marked before deploy.
+        await typeInto('#node-input-allow', '10.0.0.0/99');
+        await waitForError('#node-input-allow', true);
+        await typeInto('#node-input-allow', '10.0.0.0/8:22,80 *.example.com');
+        await waitForError('#node-input-allow', false);
+        await typeInto('#node-input-allow', '');
+        await typeInto('#node-input-retries', '1.5');
+        await waitForError('#node-input-retries', true);
+        await typeInto('#node-input-retries', '0');
+        await waitForError('#node-input-retries', false);
+    });
+
     it('marks an invalid port or timeout as invalid as it is typed, and clears the mark for valid ones', async function () {
         const port = '#node-input-port + .red-ui-typedInput-container';
         const timeout = '#node-input-timeout + .red-ui-typedInput-container';
