@@ -65,6 +65,8 @@ export function parseHost(value: unknown): ParsedHost {
     // International names are looked up in their ASCII (punycode) form.
     const target = domainToASCII(host);
     if (target === '') throw invalidHost(value, 'not a valid host name');
+    // "0x7f.1" or full-width digits: an IPv4 address in a form nobody checks by eye.
+    if (isIP(target)) throw invalidHost(value, `an IP address in an unusual form; write it as ${target}`);
     if (target.split('.').some((label) => label.length > MAX_LABEL_LENGTH)) {
         throw invalidHost(value, `a label longer than ${MAX_LABEL_LENGTH} characters`);
     }

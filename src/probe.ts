@@ -16,6 +16,11 @@ export type PortState = 'open' | 'closed' | 'filtered';
 export interface ResolvedAddress {
     address: string;
     family: 4 | 6;
+    /**
+     * An address added by the node, not by DNS (localhost's other loopback):
+     * when this machine lacks it, it is skipped rather than failing the probe.
+     */
+    optional?: boolean;
 }
 
 /** Resolves a host name to its addresses; injectable for tests and benches. */
@@ -52,7 +57,13 @@ export interface CheckRequest {
 
 // Connect error codes and what they say about the port. Codes in none of
 // these sets are reported as CONNECTION_FAILED, never guessed as a state.
-const CLOSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+const CLOSED_CODES = new Set(['ECONNREFUSED']);
+/**
+ * A reset after the handshake: something accepted the connection and dropped
+ * it at once (a server at its limit, tcpwrappers) before the probe saw the
+ * connect. A SYN answered by a reset is ECONNREFUSED, so this is open.
+ */
+const OPEN_CODES = new Set(['ECONNRESET']);
 const FILTERED_CODES = new Set(['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
 /** Failures of this machine, not of the target: reporting them as a state would be a lie. */
 const LOCAL_CODES = new Set([
@@ -72,26 +83,38 @@ function errorCode(err: unknown): string {
     return typeof code === 'string' ? code : 'UNKNOWN';
 }
 
-/** Rank of an outcome when several addresses answered: the best one is reported. */
-function rank(outcome: Classified): number {
-    if ('state' in outcome) return outcome.state === 'open' ? 5 : outcome.state === 'closed' ? 4 : 3;
-    return outcome.error.code === 'LOCAL_ERROR' ? 2 : 1;
+/** This machine has no such address (no IPv6 loopback, say): nothing can listen there either. */
+const ADDRESS_MISSING_CODES = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+/**
+ * One answer for a host from the answers of its addresses. Open wins: one
+ * open address is a reachable service. A negative answer (closed, filtered)
+ * needs every address to be checked, so an address that failed with an
+ * error makes the whole probe that error: a service behind it was never
+ * looked for. Closed wins over filtered (the host did answer).
+ */
+export function combineOutcomes<T>(answers: ReadonlyArray<{ outcome: Classified; item: T }>): { outcome: Classified; item: T } {
+    const find = (test: (o: Classified) => boolean) => answers.find((a) => test(a.outcome));
+    return find((o) => 'state' in o && o.state === 'open')
+        ?? find((o) => 'error' in o && o.error.code === 'LOCAL_ERROR')
+        ?? find((o) => 'error' in o)
+        ?? find((o) => 'state' in o && o.state === 'closed')
+        ?? answers[0];
 }
 
 /**
  * What a connect error says: a port state, or an error that must not be
  * mistaken for one. An AggregateError (Node's own happy eyeballs) is
- * unpacked and its best answer taken.
+ * unpacked and its answers combined as for several addresses.
  */
 export function classifyConnectError(err: unknown, target: string): Classified {
     const inner = (err as { errors?: unknown } | undefined)?.errors;
     if (Array.isArray(inner) && inner.length > 0) {
-        return inner
-            .map((e) => classifyConnectError(e, target))
-            .reduce((best, next) => (rank(next) > rank(best) ? next : best));
+        return combineOutcomes(inner.map((e) => ({ outcome: classifyConnectError(e, target), item: e }))).outcome;
     }
     const code = errorCode(err);
     if (CLOSED_CODES.has(code)) return CLOSED;
+    if (OPEN_CODES.has(code)) return OPEN;
     if (FILTERED_CODES.has(code)) return FILTERED;
     if (LOCAL_CODES.has(code)) return { error: new PortCheckError('LOCAL_ERROR', { code, target }, code) };
     return { error: new PortCheckError('CONNECTION_FAILED', { code, target }, code) };
@@ -140,8 +163,8 @@ export function attemptDelayMs(timeoutMs: number, addressCount: number): number 
  * 127.0.0.1 only or on ::1 only is found either way.
  */
 const LOOPBACK_ADDRESSES: ResolvedAddress[] = [
-    { address: '127.0.0.1', family: 4 },
-    { address: '::1', family: 6 },
+    { address: '127.0.0.1', family: 4, optional: true },
+    { address: '::1', family: 6, optional: true },
 ];
 
 export function isLocalhost(hostname: string): boolean {
@@ -222,7 +245,8 @@ class PortProbe {
     private addresses: ResolvedAddress[] = [];
     private next = 0;
     private connections = 0;
-    private best?: { outcome: Classified; address: ResolvedAddress };
+    /** What each finished attempt said; `absent` marks a loopback this machine does not have. */
+    private answers: Array<{ outcome: Classified; item: ResolvedAddress; absent: boolean }> = [];
     private finished = false;
 
     constructor(
@@ -307,9 +331,10 @@ class PortProbe {
 
     private onAttemptFailed(outcome: Classified, address: ResolvedAddress): void {
         if (this.finished) return;
-        if (!this.best || rank(outcome) > rank(this.best.outcome)) this.best = { outcome, address };
+        const absent = address.optional === true && 'error' in outcome && ADDRESS_MISSING_CODES.has(outcome.error.systemCode ?? '');
+        this.answers.push({ outcome, item: address, absent });
         if (this.next < this.addresses.length) return this.startNextAttempt();
-        if (this.attempts.length === 0) this.finish(this.best.outcome, this.best.address);
+        if (this.attempts.length === 0) this.settleAnswers();
     }
 
     private onDeadline(): void {
@@ -320,14 +345,16 @@ class PortProbe {
             const error = new PortCheckError('CANNOT_RESOLVE', { host, code: 'ETIMEOUT' }, 'ETIMEOUT');
             return this.finish({ error }, undefined);
         }
-        // The attempts still in flight had no answer: filtered, unless another
-        // address gave a better answer already.
-        const silent = this.attempts[0];
-        if (silent && (!this.best || rank(FILTERED) > rank(this.best.outcome))) {
-            this.best = { outcome: FILTERED, address: silent.address };
-        }
-        const best = this.best ?? { outcome: FILTERED, address: this.addresses[0] };
-        this.finish(best.outcome, best.address);
+        // The attempts still in flight had no answer: filtered.
+        for (const { address } of this.attempts) this.answers.push({ outcome: FILTERED, item: address, absent: false });
+        this.settleAnswers();
+    }
+
+    private settleAnswers(): void {
+        // A loopback this machine does not have is left out, unless it is all there is.
+        const present = this.answers.filter((answer) => !answer.absent);
+        const { outcome, item } = combineOutcomes(present.length > 0 ? present : this.answers);
+        this.finish(outcome, item);
     }
 
     private finish(outcome: Classified, address: ResolvedAddress | undefined): void {

@@ -60,7 +60,8 @@ describe('editor validators agree with the runtime', function () {
 
     it('IP: the same verdict as parseHosts, host lists included', function () {
         const cases = ['127.0.0.1', '::1', '[::1]', 'localhost', 'db.example.com', 'http://x', 'x:80', 'a b', '999.1.1.1',
-            '127.0.0.1, ::1', 'a,,b', 'a,', 'bücher.example', 'x'.repeat(254), '', ' ', 'db.8', 'my_host'];
+            '127.0.0.1, ::1', 'a,,b', 'a,', 'bücher.example', 'x'.repeat(254), '', ' ', 'db.8', 'my_host',
+            '0x7f.1', '0x7f000001', '１２７．０．０．１', '１２３', '0xa.0x1', 'ｅｘａｍｐｌｅ.com'];
         const check = (text) => {
             const runtime = accepts(() => parseHosts(text));
             assert.strictEqual(validate('host', text, { hostType: 'str' }), runtime, `host ${JSON.stringify(text)}`);

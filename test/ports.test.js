@@ -74,7 +74,9 @@ describe('ports.ts: parsing and validation', function () {
         it('rejects URLs, host:port pairs, spaces, bad characters and long names', function () {
             const bad = ['http://example.com', 'https://example.com/x', 'example.com:80', '127.0.0.1:80', '[::1]:80',
                 'exa mple.com', 'a..b', '999.1.1.1', '1.2.3', 'user@host', 'a/b', '[example.com]',
-                'x'.repeat(254), `${'a'.repeat(64)}.com`, 42, {}, ['127.0.0.1']];
+                'x'.repeat(254), `${'a'.repeat(64)}.com`, 42, {}, ['127.0.0.1'],
+                // IPv4 in forms the URL parser reads but nobody checks by eye
+                '0x7f.1', '0x7f000001', '１２７．０．０．１', '0xa.0x1'];
             for (const value of bad) throwsCode(() => parseHost(value), 'INVALID_HOST');
         });
     });

@@ -3,7 +3,7 @@ const assert = require('assert');
 const net = require('net');
 const { execFile } = require('child_process');
 const path = require('path');
-const { ProbePool, probePort, classifyConnectError, classifyLookupError, interleaveFamilies, attemptDelayMs } = require('../nodes/probe.js');
+const { ProbePool, probePort, classifyConnectError, classifyLookupError, combineOutcomes, interleaveFamilies, attemptDelayMs } = require('../nodes/probe.js');
 const { parseHost } = require('../nodes/ports.js');
 const { listenOpen, closedPort, filteredPort } = require('./lib/net-fixtures');
 
@@ -51,6 +51,22 @@ describe('probe.ts: the TCP probe on loopback', function () {
         const result = await probePort(loopback, port, 5000);
         assert.strictEqual(result.state, 'closed');
         assert.ok(Date.now() - started < 1000);
+    });
+
+    it('answers open for a service that accepts and resets at once (the handshake completed)', async function () {
+        const server = net.createServer((socket) => {
+            socket.on('error', () => {});
+            socket.resetAndDestroy();
+        });
+        await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+        try {
+            for (let i = 0; i < 20; i++) {
+                const result = await probePort(loopback, server.address().port, 2000);
+                assert.strictEqual(result.state, 'open', `try ${i}: ${result.state || result.error.code}`);
+            }
+        } finally {
+            server.close();
+        }
     });
 
     it('answers filtered for a port that drops SYNs, within the timeout plus a small margin', async function () {
@@ -166,6 +182,19 @@ describe('probe.ts: the TCP probe on loopback', function () {
             for (const err of [errorOf('EPROTO'), new Error('no code'), undefined]) {
                 assert.strictEqual(classifyConnectError(err, 'x').error.code, 'CONNECTION_FAILED');
             }
+        });
+
+        it('combines the answers of several addresses: open wins; an error beats a negative answer', function () {
+            const local = { error: { code: 'LOCAL_ERROR' } };
+            const failed = { error: { code: 'CONNECTION_FAILED' } };
+            const pick = (...outcomes) => combineOutcomes(outcomes.map((outcome, item) => ({ outcome, item }))).item;
+            assert.strictEqual(pick({ state: 'closed' }, { state: 'open' }), 1, 'one open address is a reachable service');
+            assert.strictEqual(pick(local, { state: 'open' }), 1);
+            assert.strictEqual(pick({ state: 'closed' }, local), 1, 'an address never checked forbids "closed"');
+            assert.strictEqual(pick({ state: 'filtered' }, failed), 1);
+            assert.strictEqual(pick(failed, local), 1, 'a local error is named first');
+            assert.strictEqual(pick({ state: 'filtered' }, { state: 'closed' }), 1, 'the host did answer');
+            assert.strictEqual(pick({ state: 'filtered' }, { state: 'filtered' }), 0);
         });
 
         it("unpacks Node's AggregateError and keeps the best answer", function () {
