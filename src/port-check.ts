@@ -124,6 +124,7 @@ const STATUS_INTERVAL_MS = 100;
 const RETRYABLE = new Set<ErrorCode>(['CANNOT_RESOLVE', 'LOCAL_ERROR', 'CONNECTION_FAILED']);
 
 function readOptions(config: PortCheckNodeDef, settings: PortCheckSettings | undefined): Options {
+    parseCheck(config.check);
     return {
         delayBeforeMs: parseDelay(config.delayBefore, 'before'),
         delayAfterMs: parseDelay(config.delayAfter, 'after'),
@@ -183,7 +184,7 @@ export = function (RED: NodeAPI): void {
         } catch (err) {
             if (!(err instanceof PortCheckError)) throw err;
             configError = err;
-            options = readOptions({ id: config.id, type: config.type, name: '', z: config.z }, undefined);
+            options = readOptions({ id: config.id, type: config.type, name: '', z: config.z, check: 'open' }, undefined);
             node.status({ fill: 'red', shape: 'dot', text: errorText(err) });
         }
 
@@ -239,7 +240,7 @@ export = function (RED: NodeAPI): void {
                             if (configError) throw configError;
                             const hosts = parseHosts(host);
                             const ports = parsePorts(port);
-                            const expected = parseCheck(config.check);
+                            const expected = config.check as ExpectedState;
                             input = { hosts, ports, raw, timeoutMs: parseTimeout(timeout), expected };
                         } catch (err) {
                             if (!(err instanceof PortCheckError)) throw err;
@@ -431,7 +432,8 @@ export = function (RED: NodeAPI): void {
         node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
             const item: Pending = { msg, send, done };
             pending.add(item);
-            after(options.delayBeforeMs, item, () => {
+            // A node whose settings are broken fails each message at once.
+            after(configError ? 0 : options.delayBeforeMs, item, () => {
                 if (closed) return;
                 showStatus({ fill: 'grey', shape: 'dot', text: RED._('port-check.status.checking') });
                 readInput(msg, (raw, input) => {

@@ -239,6 +239,7 @@ class PortProbe {
     private readonly started = performance.now();
     private readonly deadline: NodeJS.Timeout;
     private staggerTimer?: NodeJS.Timeout;
+    private verdict?: NodeJS.Immediate;
     private cancelLookup: () => void = noop;
     /** Connections in flight, with the address each one tries. */
     private attempts: Array<{ socket: Socket; address: ResolvedAddress }> = [];
@@ -256,7 +257,12 @@ class PortProbe {
         private readonly policy: TargetPolicy | undefined,
         private readonly callback: (result: PortResult) => void,
     ) {
-        this.deadline = setTimeout(() => this.onDeadline(), timeoutMs);
+        // The verdict waits one turn of the loop past the deadline: a connection
+        // the kernel completed in time, but a busy loop has not yet reported,
+        // is open, not filtered.
+        this.deadline = setTimeout(() => {
+            this.verdict = setImmediate(() => this.onDeadline());
+        }, timeoutMs);
         this.cancelLookup = resolution.get((result) => this.onResolved(result));
     }
 
@@ -377,6 +383,7 @@ class PortProbe {
 
     private cleanUp(): void {
         clearTimeout(this.deadline);
+        if (this.verdict) clearImmediate(this.verdict);
         if (this.staggerTimer) clearTimeout(this.staggerTimer);
         this.cancelLookup();
         for (const { socket } of this.attempts) socket.destroy();

@@ -56,13 +56,22 @@ process.once('exit', () => {
  * is full the kernel drops new SYNs, as a firewall DROP rule would.
  */
 function filteredPort(host = '127.0.0.1', wakeAfterMs = 0) {
-    // Atomics.wait blocks the child's event loop; with a time limit it wakes up and accepts.
-    const waitArgs = wakeAfterMs > 0 ? `0, 0, ${Number(wakeAfterMs)}` : '0, 0';
+    // Atomics.wait blocks the child's event loop, so it never accepts. It wakes
+    // once a second to see whether its parent is gone (then it exits: no orphan
+    // listener outlives a killed test run), and for good after `wakeAfterMs`.
     const program = `
         const server = require('net').createServer((socket) => socket.destroy());
+        const parent = process.ppid;
+        const wakeAt = ${wakeAfterMs > 0 ? `Date.now() + ${Number(wakeAfterMs)}` : 'Infinity'};
         server.listen({ port: 0, host: ${JSON.stringify(host)}, backlog: 1 }, () => {
             process.stdout.write(server.address().port + '\\n');
-            setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), ${waitArgs}), 20);
+            setTimeout(() => {
+                const cell = new Int32Array(new SharedArrayBuffer(4));
+                while (Date.now() < wakeAt) {
+                    Atomics.wait(cell, 0, 0, Math.max(1, Math.min(1000, wakeAt - Date.now())));
+                    if (process.ppid !== parent) process.exit(0);
+                }
+            }, 20);
         });`;
     const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'inherit'] });
     const fillers = [];

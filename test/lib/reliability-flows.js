@@ -1,0 +1,88 @@
+'use strict';
+// Flows and loopback targets for test/reliability: port check nodes whose
+// IP, Port and Timeout come from the message, wired to one output and one
+// Catch node, and an open port served by a child process (so that the
+// accepted sockets do not count among this process's handles).
+const { spawn } = require('child_process');
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const { helper, load } = require('./node-red');
+
+// Node ids no generated property value will equal (Node-RED takes a
+// property whose value is a node's id for a reference to that node).
+const IDS = { tab: 'rel-tab-5e1f', out: 'rel-out-5e1f', catcher: 'rel-catch-5e1f', caught: 'rel-caught-5e1f' };
+
+/**
+ * `nodes`: [{ id, check, continueOnError, concurrency, ...props }]. Every
+ * node reads msg.h / msg.p / msg.t and is wired to the output helper node
+ * (`sink('out')`); one Catch node scoped to them all is wired to another
+ * (`sink('caught')`).
+ */
+function messageDrivenFlow(nodes) {
+    const flow = [{ id: IDS.tab, type: 'tab', label: 'reliability' }];
+    for (const n of nodes) {
+        flow.push({
+            type: 'port-check', z: IDS.tab, name: '',
+            host: 'h', hostType: 'msg', port: 'p', portType: 'msg', timeout: 't', timeoutType: 'msg',
+            check: 'open', delayBefore: 0, delayAfter: 0, continueOnError: false, output: 'payload', concurrency: 64,
+            ...n, wires: [[IDS.out]],
+        });
+    }
+    flow.push({ id: IDS.out, type: 'helper', z: IDS.tab });
+    flow.push({ id: IDS.catcher, type: 'catch', z: IDS.tab, scope: nodes.map((n) => n.id), uncaught: false, wires: [[IDS.caught]] });
+    flow.push({ id: IDS.caught, type: 'helper', z: IDS.tab });
+    return flow;
+}
+
+async function loadFlow(flow) {
+    await load(flow, [catchNode]);
+}
+
+/** Records what reaches a helper node ('out' and 'caught' name those of messageDrivenFlow), by msg.n. */
+function sink(id) {
+    const node = (IDS[id] && helper.getNode(IDS[id])) || helper.getNode(id);
+    const byN = new Map();
+    let total = 0;
+    node.on('input', (msg) => {
+        total++;
+        const list = byN.get(msg.n);
+        if (list) list.push(msg);
+        else byN.set(msg.n, [msg]);
+    });
+    return {
+        byN,
+        get total() {
+            return total;
+        },
+    };
+}
+
+/**
+ * An open port in a child process: it accepts and closes every connection
+ * (`how`: 'destroy', a FIN; 'resetAndDestroy', a RST). Resolves with
+ * { port, host, close }.
+ */
+function openPortProcess(host = '127.0.0.1', how = 'destroy') {
+    const program = `
+        const server = require('net').createServer((s) => { s.on('error', () => {}); s.${how}(); });
+        server.listen({ host: ${JSON.stringify(host)}, port: 0, backlog: 4096 }, () => process.stdout.write(server.address().port + '\\n'));
+        process.stdin.on('end', () => process.exit(0));
+        process.stdin.resume();`;
+    const child = spawn(process.execPath, ['-e', program], { stdio: ['pipe', 'pipe', 'inherit'] });
+    return new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('exit', (code) => reject(new Error(`open port process exited with ${code}`)));
+        child.stdout.once('data', (data) => {
+            resolve({
+                port: Number(String(data).trim()),
+                host,
+                close: () => new Promise((done) => {
+                    if (child.exitCode !== null || child.signalCode !== null) return done();
+                    child.once('exit', () => done());
+                    child.kill('SIGKILL');
+                }),
+            });
+        });
+    });
+}
+
+module.exports = { messageDrivenFlow, loadFlow, sink, openPortProcess, helper, IDS };
