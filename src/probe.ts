@@ -230,6 +230,11 @@ function noop(): void {
     // nothing to cancel
 }
 
+/** True when a loopback connection's two ends are the same socket. */
+export function isSelfConnect(socket: Socket): boolean {
+    return socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
+}
+
 /**
  * One port of one host: waits for the host's addresses, then connects to
  * them in turn (staggered, RFC 8305) until one answers open or all have
@@ -246,6 +251,7 @@ class PortProbe {
     private addresses: ResolvedAddress[] = [];
     private next = 0;
     private connections = 0;
+    private selfConnects = 0;
     /** What each finished attempt said; `absent` marks a loopback this machine does not have. */
     private answers: Array<{ outcome: Classified; item: ResolvedAddress; absent: boolean }> = [];
     private finished = false;
@@ -314,8 +320,19 @@ class PortProbe {
         this.attempts.push(attempt);
         socket.once('connect', () => {
             this.forget(attempt);
+            const selfConnect = isSelfConnect(socket);
             // A reset rather than a FIN: no TIME_WAIT left behind on long scans.
             socket.resetAndDestroy();
+            if (selfConnect) {
+                // The kernel picked the probed port itself as our local port and
+                // the socket met itself (TCP simultaneous open): nobody listens
+                // there. Try again from another local port.
+                if (this.selfConnects++ === 0) {
+                    this.connections++;
+                    return this.connect(address);
+                }
+                return this.onAttemptFailed(CLOSED, address);
+            }
             this.finish(OPEN, address);
         });
         socket.on('error', (err: NodeJS.ErrnoException) => {

@@ -3,7 +3,7 @@ const assert = require('assert');
 const net = require('net');
 const { execFile } = require('child_process');
 const path = require('path');
-const { ProbePool, probePort, classifyConnectError, classifyLookupError, combineOutcomes, interleaveFamilies, attemptDelayMs } = require('../nodes/probe.js');
+const { ProbePool, probePort, classifyConnectError, classifyLookupError, combineOutcomes, interleaveFamilies, attemptDelayMs, isSelfConnect } = require('../nodes/probe.js');
 const { parseHost } = require('../nodes/ports.js');
 const { listenOpen, closedPort, filteredPort } = require('./lib/net-fixtures');
 
@@ -66,6 +66,46 @@ describe('probe.ts: the TCP probe on loopback', function () {
             }
         } finally {
             server.close();
+        }
+    });
+
+    it('knows a socket that connected to itself (TCP simultaneous open on loopback) from an open port', async function () {
+        // Scanning the ephemeral range, the kernel may pick the probed port as the
+        // local port: the socket then "connects" with nobody listening. Forced here.
+        const port = await closedPort();
+        const self = await new Promise((resolve, reject) => {
+            const socket = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1', localPort: port });
+            socket.once('connect', () => resolve(socket));
+            socket.once('error', reject);
+        });
+        try {
+            assert.strictEqual(isSelfConnect(self), true);
+        } finally {
+            self.destroy();
+        }
+        const server = await listenOpen('127.0.0.1');
+        const real = await new Promise((resolve) => { const s = net.connect(server.port, '127.0.0.1', () => resolve(s)); });
+        assert.strictEqual(isSelfConnect(real), false);
+        real.destroy();
+        await server.close();
+    });
+
+    it('reports no false "open" over the whole ephemeral range', async function () {
+        this.timeout(60000);
+        const [low, high] = require('fs').readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+        const ports = [];
+        for (let port = low; port <= Math.min(high, low + 20000); port++) ports.push(port);
+        const pool = new ProbePool(256);
+        const results = await new Promise((resolve) => pool.check({ hosts: [loopback], ports, timeoutMs: 1000 }, resolve));
+        // Every port reported open must still be open when probed again, with nothing else running.
+        for (const result of results.filter((r) => r.state === 'open')) {
+            const again = await probePort(loopback, result.port, 1000);
+            const listening = await new Promise((resolve) => {
+                const probe = net.createServer();
+                probe.once('error', () => resolve(true));
+                probe.listen(result.port, '127.0.0.1', () => probe.close(() => resolve(false)));
+            });
+            assert.ok(listening || again.state === 'open', `port ${result.port} was reported open but nothing listens there`);
         }
     });
 
