@@ -192,14 +192,16 @@ export = function (RED: NodeAPI): void {
         const pending = new Set<Pending>();
         let closed = false;
 
+        // The status is worded only when it is shown: under a burst, most
+        // messages' statuses are replaced before anyone could see them.
         let statusTimer: NodeJS.Timeout | undefined;
-        let nextStatus: NodeStatus | undefined;
-        function showStatus(status: NodeStatus): void {
+        let nextStatus: (() => NodeStatus) | undefined;
+        function showStatus(status: () => NodeStatus): void {
             if (statusTimer) {
                 nextStatus = status;
                 return;
             }
-            node.status(status);
+            node.status(status());
             statusTimer = setTimeout(function flushStatus() {
                 statusTimer = undefined;
                 if (nextStatus) {
@@ -314,6 +316,8 @@ export = function (RED: NodeAPI): void {
             return filtered > 0 ? { fill: 'yellow', shape: 'ring', text } : { fill: 'red', shape: 'ring', text };
         }
 
+        const checkingStatus = (): NodeStatus => ({ fill: 'grey', shape: 'dot', text: RED._('port-check.status.checking') });
+
         function errorStatus(message: string): NodeStatus {
             return { fill: 'red', shape: 'dot', text: message.length > 60 ? message.slice(0, 57) + '...' : message };
         }
@@ -321,7 +325,7 @@ export = function (RED: NodeAPI): void {
         /** Writes the result onto the message and sends it on, or raises the error. */
         function finish(item: Pending, portCheck: object, error: PortCheckError | undefined, result: boolean): void {
             (item.msg as NodeMessage & { portCheck?: object }).portCheck = portCheck;
-            if (error) showStatus(errorStatus(errorText(error)));
+            if (error) showStatus(() => errorStatus(errorText(error)));
             if (error && !continueOnError) {
                 if (settle(item)) item.done(toNodeError(error));
                 return;
@@ -398,7 +402,8 @@ export = function (RED: NodeAPI): void {
                 if (retry) {
                     const delay = options.mode === 'wait' ? options.waitIntervalMs : options.retryDelayMs;
                     const key = options.mode === 'wait' ? 'port-check.status.waiting' : 'port-check.status.retrying';
-                    showStatus({ fill: 'grey', shape: 'ring', text: RED._(key, { attempt: String(run.attempts + 1) }) });
+                    const attempt = String(run.attempts + 1);
+                    showStatus(() => ({ fill: 'grey', shape: 'ring', text: RED._(key, { attempt }) }));
                     after(delay, item, () => runCheck(item, run));
                     return;
                 }
@@ -413,7 +418,7 @@ export = function (RED: NodeAPI): void {
                 const elapsedMs = Math.round((performance.now() - run.startedAt) * 100) / 100;
                 portCheck = { ...reports[0], match, attempts: run.attempts, elapsedMs };
             }
-            if (!firstError) showStatus(list ? listStatus(reports) : singleStatus(reports[0]));
+            if (!firstError) showStatus(() => (list ? listStatus(reports) : singleStatus(reports[0])));
             finish(item, portCheck, firstError, match);
         }
 
@@ -435,7 +440,7 @@ export = function (RED: NodeAPI): void {
             // A node whose settings are broken fails each message at once.
             after(configError ? 0 : options.delayBeforeMs, item, () => {
                 if (closed) return;
-                showStatus({ fill: 'grey', shape: 'dot', text: RED._('port-check.status.checking') });
+                showStatus(checkingStatus);
                 readInput(msg, (raw, input) => {
                     if (closed || !pending.has(item)) return;
                     if (input instanceof PortCheckError) return failBeforeCheck(item, raw, input);

@@ -230,9 +230,12 @@ function noop(): void {
     // nothing to cancel
 }
 
-/** True when a loopback connection's two ends are the same socket. */
-export function isSelfConnect(socket: Socket): boolean {
-    return socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
+/**
+ * True when a connection's two ends are the same socket. The probed address
+ * and port are known, so one getsockname() tells it.
+ */
+export function isSelfConnect(socket: Socket, address: string, port: number): boolean {
+    return socket.localPort === port && socket.localAddress === address;
 }
 
 /**
@@ -320,7 +323,7 @@ class PortProbe {
         this.attempts.push(attempt);
         socket.once('connect', () => {
             this.forget(attempt);
-            const selfConnect = isSelfConnect(socket);
+            const selfConnect = isSelfConnect(socket, address.address, this.port);
             // A reset rather than a FIN: no TIME_WAIT left behind on long scans.
             socket.resetAndDestroy();
             if (selfConnect) {

@@ -79,13 +79,13 @@ describe('probe.ts: the TCP probe on loopback', function () {
             socket.once('error', reject);
         });
         try {
-            assert.strictEqual(isSelfConnect(self), true);
+            assert.strictEqual(isSelfConnect(self, '127.0.0.1', port), true);
         } finally {
             self.destroy();
         }
         const server = await listenOpen('127.0.0.1');
         const real = await new Promise((resolve) => { const s = net.connect(server.port, '127.0.0.1', () => resolve(s)); });
-        assert.strictEqual(isSelfConnect(real), false);
+        assert.strictEqual(isSelfConnect(real, '127.0.0.1', server.port), false);
         real.destroy();
         await server.close();
     });
