@@ -94,6 +94,7 @@ const ADDRESS_MISSING_CODES = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
  * looked for. Closed wins over filtered (the host did answer).
  */
 export function combineOutcomes<T>(answers: ReadonlyArray<{ outcome: Classified; item: T }>): { outcome: Classified; item: T } {
+    if (answers.length === 1) return answers[0];
     const find = (test: (o: Classified) => boolean) => answers.find((a) => test(a.outcome));
     return find((o) => 'state' in o && o.state === 'open')
         ?? find((o) => 'error' in o && o.error.code === 'LOCAL_ERROR')
@@ -181,7 +182,8 @@ type Resolution = { addresses: ResolvedAddress[] } | { error: PortCheckError };
  */
 class HostResolution {
     private result?: Resolution;
-    private waiters = new Set<(result: Resolution) => void>();
+    /** Created on the first wait: literal IPs, the common case, never wait. */
+    private waiters?: Set<(result: Resolution) => void>;
     private started = false;
 
     constructor(readonly host: ParsedHost, private readonly lookup: Lookup) {
@@ -198,9 +200,10 @@ class HostResolution {
             callback(this.result);
             return noop;
         }
-        this.waiters.add(callback);
+        const waiters = (this.waiters ??= new Set());
+        waiters.add(callback);
         this.start();
-        return () => this.waiters.delete(callback);
+        return () => waiters.delete(callback);
     }
 
     private start(): void {
@@ -208,8 +211,8 @@ class HostResolution {
         this.started = true;
         const settle = (result: Resolution): void => {
             this.result = result;
-            const waiters = [...this.waiters];
-            this.waiters.clear();
+            const waiters = [...(this.waiters ?? [])];
+            this.waiters?.clear();
             for (const waiter of waiters) waiter(result);
         };
         try {
