@@ -464,7 +464,8 @@ export interface CheckTicket {
  * result per port, in the order of its ports, unless it is cancelled.
  */
 export class ProbePool {
-    private readonly queue: Check[] = [];
+    /** Waiting checks from queueHead on; started ones are cleared to undefined. */
+    private readonly queue: Array<Check | undefined> = [];
     private queueHead = 0;
     private inFlight = 0;
     private readonly checks = new Set<Check>();
@@ -519,15 +520,26 @@ export class ProbePool {
         }
     }
 
-    /** The first check with a port left to start; finished ones leave the queue. */
+    /**
+     * The first check with a port left to start. Checks that have started all
+     * their ports leave the queue at once, so a queue that never empties
+     * under steady traffic holds only the waiting ones.
+     */
     private headOfQueue(): Check | undefined {
-        while (this.queueHead < this.queue.length) {
-            const check = this.queue[this.queueHead];
-            if (check.hasProbesToStart()) return check;
-            this.queueHead++;
+        const queue = this.queue;
+        while (this.queueHead < queue.length) {
+            const check = queue[this.queueHead];
+            if (check && check.hasProbesToStart()) {
+                // Drop the used front of the array now and then: O(1) amortised.
+                if (this.queueHead >= 1024 && this.queueHead * 2 >= queue.length) {
+                    queue.splice(0, this.queueHead);
+                    this.queueHead = 0;
+                }
+                return check;
+            }
+            queue[this.queueHead++] = undefined;
         }
-        // Empty: reset so the array does not grow for ever.
-        this.queue.length = 0;
+        queue.length = 0;
         this.queueHead = 0;
         return undefined;
     }

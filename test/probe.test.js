@@ -274,6 +274,24 @@ describe('probe.ts: the TCP probe on loopback', function () {
             }
         });
 
+        it('lets started checks go under steady load, when the queue never empties', async function () {
+            this.timeout(30000);
+            const refused = await closedPort();
+            const pool = new ProbePool(8);
+            let done = 0;
+            let longest = 0;
+            await new Promise((resolve) => {
+                const submit = () => pool.check({ hosts: [loopback], ports: [refused], timeoutMs: 1000 }, () => {
+                    done++;
+                    longest = Math.max(longest, pool.queue.length);
+                    if (done === 20000) resolve();
+                    else if (done <= 20000 - 100) submit();
+                });
+                for (let i = 0; i < 100; i++) submit(); // 100 waiting at all times
+            });
+            assert.ok(longest < 2500, `the queue array grew to ${longest} entries for 100 waiting checks`);
+        });
+
         it('cancels everything: no callback, sockets destroyed, timers cleared', async function () {
             this.timeout(10000);
             const filtered = await filteredPort();
