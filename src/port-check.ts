@@ -139,6 +139,22 @@ function readOptions(config: PortCheckNodeDef, settings: PortCheckSettings | und
     };
 }
 
+/** `read()` the first time, then the same value (or the same error) again. */
+function once<T>(read: () => T): () => T {
+    let outcome: { value: T } | { error: unknown } | undefined;
+    return () => {
+        if (!outcome) {
+            try {
+                outcome = { value: read() };
+            } catch (error) {
+                outcome = { error };
+            }
+        }
+        if ('error' in outcome) throw outcome.error;
+        return outcome.value;
+    };
+}
+
 function formatMs(ms: number): string {
     return ms < 10 ? ms.toFixed(1) : String(Math.round(ms));
 }
@@ -212,6 +228,10 @@ export = function (RED: NodeAPI): void {
             }, STATUS_INTERVAL_MS);
         }
 
+        /** A fixed IP or Timeout is read once, not per message; its error is raised per message all the same. */
+        const literalHosts = once(() => parseHosts(config.host));
+        const literalTimeout = once(() => parseTimeout(config.timeout));
+
         /** A TypedInput's value for this message; an expression that fails to evaluate is reported as `invalid`. */
         function evaluate(
             value: unknown, type: string, msg: NodeMessage,
@@ -240,10 +260,11 @@ export = function (RED: NodeAPI): void {
                         let input: CheckInput;
                         try {
                             if (configError) throw configError;
-                            const hosts = parseHosts(host);
+                            const hosts = hostType === 'str' ? literalHosts() : parseHosts(host);
                             const ports = parsePorts(port);
                             const expected = config.check as ExpectedState;
-                            input = { hosts, ports, raw, timeoutMs: parseTimeout(timeout), expected };
+                            const timeoutMs = timeoutType === 'num' ? literalTimeout() : parseTimeout(timeout);
+                            input = { hosts, ports, raw, timeoutMs, expected };
                         } catch (err) {
                             if (!(err instanceof PortCheckError)) throw err;
                             return fail(err);
