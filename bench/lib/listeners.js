@@ -1,0 +1,64 @@
+'use strict';
+// Open ports for the benches, served by a separate child process so that the
+// process being measured spends its CPU on probing only (the accepting side
+// runs on the other core). Each server accepts and drops every connection;
+// the prober's reset (or FIN) ends it, so no TIME_WAIT piles up here.
+const { spawn } = require('child_process');
+
+const SERVER_PROGRAM = `
+const net = require('net');
+const [host, wanted] = JSON.parse(process.argv[1]);
+const ports = [];
+function listenOne(i) {
+    if (i === wanted.length) { process.stdout.write(JSON.stringify(ports) + '\\n'); return; }
+    const server = net.createServer({ noDelay: true }, (socket) => {
+        socket.on('error', () => {});
+        socket.destroy();
+    });
+    server.on('error', (err) => {
+        // A fixed port somebody else holds: let the kernel choose one instead.
+        if (err.code === 'EADDRINUSE' && wanted[i] !== 0) { wanted[i] = 0; return listenOne(i); }
+        throw err;
+    });
+    server.listen({ host, port: wanted[i], backlog: 4096, exclusive: true }, () => {
+        ports.push(server.address().port);
+        listenOne(i + 1);
+    });
+}
+listenOne(0);
+process.stdin.on('end', () => process.exit(0)); // the parent went away
+process.stdin.resume();
+`;
+
+/**
+ * Starts a child process listening on `wanted` ports of `host` (0 = the
+ * kernel's choice; a fixed port already taken falls back to 0). Resolves
+ * with { host, ports (sorted), close() }.
+ */
+function startListeners(wanted, host = '127.0.0.1') {
+    const child = spawn(process.execPath, ['-e', SERVER_PROGRAM, JSON.stringify([host, wanted])], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    return new Promise((resolve, reject) => {
+        let out = '';
+        child.once('error', reject);
+        child.once('exit', (code) => reject(new Error(`listener process exited (${code}) before listening`)));
+        child.stdout.on('data', (chunk) => {
+            out += chunk;
+            if (!out.includes('\n')) return;
+            child.removeAllListeners('exit');
+            const ports = JSON.parse(out).sort((a, b) => a - b);
+            resolve({
+                host,
+                ports,
+                close: () => new Promise((done) => {
+                    if (child.exitCode !== null) return done();
+                    child.once('exit', () => done());
+                    child.kill('SIGKILL');
+                }),
+            });
+        });
+    });
+}
+
+module.exports = { startListeners };

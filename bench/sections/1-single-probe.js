@@ -1,0 +1,93 @@
+'use strict';
+// Section 1 — the cost of one probe, on loopback, open and refused.
+//
+// What: per-probe time of the node's probe (a check of one port through a
+// reused ProbePool(1), which is what the node runs for a message) against a
+// bare `net.connect` + destroy (resetAndDestroy for an open port) in the
+// same process, both run back to back, sequentially (one probe in flight).
+// Why: everything the probe adds to a connect (timers, bookkeeping, the
+// result object, the pool) shows up here undiluted; target ratio <= 1.10.
+//
+// The listening side runs in another process (bench/lib/listeners.js), so
+// the accepts do not share this event loop. Rounds alternate the order
+// (node first, then bare first) to cancel drift; the ratio is the median of
+// the per-round ratios.
+const { ProbePool } = require('../../nodes/probe.js');
+const { parseHost } = require('../../nodes/ports.js');
+const { closedPort } = require('../../test/lib/net-fixtures');
+const { startListeners } = require('../lib/listeners');
+const { bareConnect } = require('../lib/bare');
+const { median, fmt, collectGarbage } = require('../lib/stats');
+const { sectionMain, log } = require('../lib/section');
+
+const HOST = '127.0.0.1';
+
+/** Runs `count` probes one after the other; resolves with the elapsed ns per probe. */
+function sequential(count, probeOnce, expected) {
+    return new Promise((resolve, reject) => {
+        let left = count;
+        const started = process.hrtime.bigint();
+        const onAnswer = (state) => {
+            if (state !== expected) return reject(new Error(`expected ${expected}, got ${state}`));
+            if (--left === 0) return resolve(Number(process.hrtime.bigint() - started) / count);
+            probeOnce(onAnswer);
+        };
+        probeOnce(onAnswer);
+    });
+}
+
+sectionMain(async ({ quick }) => {
+    const probes = quick ? 300 : 2000;
+    const rounds = quick ? 3 : 9;
+    const listeners = await startListeners([0]);
+    const openPort = listeners.ports[0];
+    const refusedPort = await closedPort(HOST);
+    const pool = new ProbePool(1);
+    const host = parseHost(HOST);
+
+    const variants = {
+        node: (port) => (cb) => pool.check({ hosts: [host], ports: [port], timeoutMs: 1000 }, (r) => cb(r[0].state)),
+        bare: (port) => (cb) => bareConnect(HOST, port, cb),
+    };
+    const cases = [
+        { key: 'open', port: openPort, expected: 'open' },
+        { key: 'refused', port: refusedPort, expected: 'closed' },
+    ];
+
+    const rows = [];
+    for (const c of cases) {
+        // Warm-up: the probe's path takes some 10,000 probes to be fully
+        // optimized by the JIT (measured), so five full runs of each first.
+        for (let i = 0; i < 5; i++) {
+            for (const v of Object.values(variants)) await sequential(probes, v(c.port), c.expected);
+        }
+        const times = { node: [], bare: [] };
+        const ratios = [];
+        for (let round = 0; round < rounds; round++) {
+            const order = round % 2 ? ['bare', 'node'] : ['node', 'bare'];
+            const t = {};
+            for (const name of order) {
+                collectGarbage();
+                t[name] = await sequential(probes, variants[name](c.port), c.expected);
+                times[name].push(t[name]);
+            }
+            ratios.push(t.node / t.bare);
+        }
+        const nodeUs = median(times.node) / 1000;
+        const bareUs = median(times.bare) / 1000;
+        const ratio = median(ratios);
+        log(`1 ${c.key}: node ${fmt(nodeUs)} µs, bare ${fmt(bareUs)} µs, ratio ${ratio.toFixed(3)}`);
+        rows.push({
+            id: `1 ${c.key}`,
+            measure: `One probe, loopback, ${c.key === 'open' ? 'open port' : 'refused port'}: time per probe (${probes} sequential probes per run)`,
+            ours: `${fmt(nodeUs)} µs`,
+            baseline: `${fmt(bareUs)} µs (bare net.connect)`,
+            ratio,
+            target: '≤ 1.10',
+            met: ratio <= 1.10,
+            runs: rounds,
+        });
+    }
+    await listeners.close();
+    return { rows, notes: [] };
+});
