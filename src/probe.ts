@@ -415,24 +415,30 @@ class PortProbe {
 }
 
 /** One check: hosts × ports, probed under the pool's cap. */
-class Check {
+class Check implements CheckTicket {
     readonly results: PortResult[];
     readonly size: number;
     nextProbe = 0;
     private remaining: number;
-    readonly active = new Set<PortProbe>();
+    /** Probes in flight; made when the first one starts (queued checks are many, and small). */
+    active?: Set<PortProbe>;
     private readonly resolutions: HostResolution[];
     cancelled = false;
 
     constructor(
         readonly request: CheckRequest,
-        lookup: Lookup,
-        private readonly callback: (results: PortResult[]) => void,
+        resolve: (host: ParsedHost) => HostResolution,
+        private readonly pool: PoolHooks,
+        readonly callback: (results: PortResult[]) => void,
     ) {
         this.size = request.hosts.length * request.ports.length;
         this.results = new Array(this.size);
         this.remaining = this.size;
-        this.resolutions = request.hosts.map((host) => new HostResolution(host, lookup));
+        this.resolutions = request.hosts.map(resolve);
+    }
+
+    cancel(): void {
+        this.pool.cancel(this);
     }
 
     hasProbesToStart(): boolean {
@@ -449,8 +455,14 @@ class Check {
 
     onResult(index: number, result: PortResult): void {
         this.results[index] = result;
-        if (--this.remaining === 0) this.callback(this.results);
+        if (--this.remaining === 0) this.pool.done(this);
     }
+}
+
+/** What a check tells its pool: shared functions, not closures per check. */
+interface PoolHooks {
+    cancel(check: Check): void;
+    done(check: Check): void;
 }
 
 /** A handle on a started check, to cancel it. */
@@ -481,15 +493,38 @@ export class ProbePool {
 
     /** Starts a check; the callback gets one result per host and port, host by host. */
     check(request: CheckRequest, callback: (results: PortResult[]) => void): CheckTicket {
-        const check = new Check(request, this.lookup, (results) => {
-            this.checks.delete(check);
-            callback(results);
-        });
+        const check = new Check(request, this.resolutionOf, this.hooks, callback);
         this.checks.add(check);
         this.queue.push(check);
         this.pump();
-        return { cancel: () => this.cancelCheck(check) };
+        return check;
     }
+
+    private readonly hooks: PoolHooks = {
+        cancel: (check) => this.cancelCheck(check),
+        done: (check) => {
+            this.checks.delete(check);
+            check.callback(check.results);
+        },
+    };
+
+    /**
+     * A host's addresses. Literal IPs and localhost need no lookup and never
+     * change, so their resolutions are shared by every check of the pool.
+     */
+    private readonly resolutionOf = (host: ParsedHost): HostResolution => {
+        if (host.ipFamily === 0 && !isLocalhost(host.target)) return new HostResolution(host, this.lookup);
+        const key = `${host.host}\0${host.target}`;
+        let resolution = this.fixedResolutions.get(key);
+        if (!resolution) {
+            resolution = new HostResolution(host, this.lookup);
+            if (this.fixedResolutions.size >= 1024) this.fixedResolutions.clear();
+            this.fixedResolutions.set(key, resolution);
+        }
+        return resolution;
+    };
+
+    private readonly fixedResolutions = new Map<string, HostResolution>();
 
     /** Cancels every check: sockets destroyed, timers cleared, no callback. */
     cancelAll(): void {
@@ -507,6 +542,7 @@ export class ProbePool {
 
     private stopCheck(check: Check): void {
         check.cancelled = true;
+        if (!check.active) return;
         for (const probe of check.active) probe.cancel();
         this.inFlight -= check.active.size;
         check.active.clear();
@@ -556,7 +592,7 @@ export class ProbePool {
                 answeredAtOnce = result;
                 return;
             }
-            check.active.delete(probe);
+            check.active?.delete(probe);
             this.inFlight--;
             check.onResult(index, result);
             this.pump();
@@ -567,7 +603,7 @@ export class ProbePool {
             return;
         }
         this.inFlight++;
-        check.active.add(probe);
+        (check.active ??= new Set()).add(probe);
     }
 }
 
