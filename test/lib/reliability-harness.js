@@ -267,8 +267,25 @@ function runWithFdLimit(limit, script, args, timeoutMs) {
     });
 }
 
+/**
+ * The main of a child script (test/reliability/*-run.js): `main()` resolves
+ * with the report, printed as the last line of stdout; then the runtime is
+ * unloaded and the process exits 0. A failure prints its stack and exits 1.
+ */
+function runChild(main) {
+    main().then(async (report) => {
+        process.stdout.write('\n' + JSON.stringify(report) + '\n');
+        await require('./node-red').helper.unload();
+        await new Promise((resolve) => process.stdout.write('', resolve)); // flushed before exit
+        process.exit(0);
+    }).catch((err) => {
+        process.stderr.write(String((err && err.stack) || err) + '\n');
+        process.exit(1);
+    });
+}
+
 module.exports = {
-    SOAK, scale, errorPhrases, assertErrorText, translate, openFds, activeResources, snapshot, resourcesAbove,
+    runChild, SOAK, scale, errorPhrases, assertErrorText, translate, openFds, activeResources, snapshot, resourcesAbove,
     waitUntil, collectGarbage, watchNode, resetHelperHistory, isLoopback, guardConnects, trackSockets, watchProcessFailures,
     runWithFdLimit, MB, mb,
 };

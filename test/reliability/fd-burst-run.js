@@ -10,7 +10,7 @@
 const fs = require('fs');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load } = require('../lib/node-red');
-const { watchNode, waitUntil, watchProcessFailures, openFds } = require('../lib/reliability-harness');
+const { runChild, watchNode, waitUntil, watchProcessFailures, openFds } = require('../lib/reliability-harness');
 
 const [BURST, CAP, OPEN, REFUSED, FILTERED] = process.argv.slice(2).map(Number);
 const NODES = [
@@ -32,7 +32,7 @@ function fdLimit() {
     return line ? Number(line.split(/\s+/)[3]) : undefined;
 }
 
-(async () => {
+runChild(async () => {
     const failures = watchProcessFailures();
     const flow = [{ id: 'ff', type: 'tab' }];
     for (const n of NODES) {
@@ -90,11 +90,5 @@ function fdLimit() {
         settled: watchers.reduce((sum, w) => sum + w.settledCount, 0),
         plan, outcomes: Object.fromEntries(outcomes), failures: failures.failures,
     };
-    process.stdout.write('\n' + JSON.stringify(report) + '\n');
-    await helper.unload();
-    await new Promise((resolve) => process.stdout.write('', resolve)); // flushed before exit
-    process.exit(0);
-})().catch((err) => {
-    process.stderr.write(String(err && err.stack || err) + '\n');
-    process.exit(1);
+    return report;
 });

@@ -8,7 +8,7 @@
 // and prints one JSON line: baseline and final fds, handles and memory.
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load } = require('../lib/node-red');
-const { snapshot, resourcesAbove, collectGarbage, resetHelperHistory, waitUntil, mb } = require('../lib/reliability-harness');
+const { runChild, snapshot, resourcesAbove, collectGarbage, resetHelperHistory, waitUntil, mb } = require('../lib/reliability-harness');
 const { startDnsServer, localResolver, resolverLookup, guardDnsLookup } = require('../lib/reliability-dns');
 
 const PROBES = Number(process.argv[2]);
@@ -48,7 +48,7 @@ function message(n) {
     }
 }
 
-(async () => {
+runChild(async () => {
     const dnsServer = await startDnsServer((name) => (name.endsWith('.invalid') ? 'nxdomain' : 'swallow'));
     const resolver = localResolver(dnsServer.server, { timeout: 2000, tries: 1 });
     const lookup = resolverLookup(resolver);
@@ -108,12 +108,6 @@ function message(n) {
         baseline, final, above: resourcesAbove(baseline.resources, final.resources), samples,
         dnsQueries: dnsServer.stats.queries,
     };
-    process.stdout.write('\n' + JSON.stringify(report) + '\n');
     resolver.cancel();
-    await helper.unload();
-    await new Promise((resolve) => process.stdout.write('', resolve)); // flushed before exit
-    process.exit(0);
-})().catch((err) => {
-    process.stderr.write(String(err && err.stack || err) + '\n');
-    process.exit(1);
+    return report;
 });

@@ -9,13 +9,14 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load } = require('../lib/node-red');
 const { probePort } = require('../../nodes/probe.js');
 const { parseHost } = require('../../nodes/ports.js');
+const { runChild } = require('../lib/reliability-harness');
 
 const [target, ...portArgs] = process.argv.slice(2);
 const names = ['open', 'drop', 'reject', 'closed', 'rst'];
 const ports = Object.fromEntries(names.map((name, i) => [name, Number(portArgs[i])]));
 const TIMEOUT_S = 1;
 
-(async () => {
+runChild(async () => {
     const probes = {};
     for (const name of names) {
         const started = performance.now();
@@ -55,11 +56,5 @@ const TIMEOUT_S = 1;
     const deadline = Date.now() + 10000;
     while (outcomes.length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    process.stdout.write('\n' + JSON.stringify({ probes, outcomes, expected }) + '\n');
-    await helper.unload();
-    await new Promise((resolve) => process.stdout.write('', resolve)); // flushed before exit
-    process.exit(0);
-})().catch((err) => {
-    process.stderr.write(String(err && err.stack || err) + '\n');
-    process.exit(1);
+    return { probes, outcomes, expected };
 });
