@@ -13,7 +13,7 @@ import {
     parseTimeout, parseWholeNumber, type ExpectedState, type Mode, type ParsedHosts, type ParsedPorts,
 } from './ports';
 import { makePolicy, type TargetPolicy } from './allow';
-import { ProbePool, type CheckTicket, type PortResult, type PortState } from './probe';
+import { ProbePool, type PortResult, type PortState } from './probe';
 
 /** The node's flow JSON: its keys are part of the public contract (DESIGN.md, README). */
 interface PortCheckNodeDef extends NodeDef {
@@ -90,7 +90,6 @@ interface Pending {
     send: Send;
     done: Done;
     timer?: NodeJS.Timeout;
-    ticket?: CheckTicket;
 }
 
 /** TypedInput values as evaluated, for msg.portCheck when they do not pass. */
@@ -446,12 +445,10 @@ export = function (RED: NodeAPI): void {
         function runCheck(item: Pending, run: Run): void {
             run.attempts++;
             const { hosts, ports, timeoutMs } = run.input;
-            item.ticket = pool.check(
+            // On close, pool.cancelAll() stops this check with every other one.
+            pool.check(
                 { hosts: hosts.hosts, ports: ports.ports, timeoutMs, policy: options.policy },
-                (results) => {
-                    item.ticket = undefined;
-                    onChecked(item, run, results);
-                },
+                (results) => onChecked(item, run, results),
             );
         }
 
