@@ -10,10 +10,10 @@ import { performance } from 'perf_hooks';
 import { PortCheckError, type ErrorCode } from './errors';
 import {
     parseCheck, parseConcurrency, parseDelay, parseHosts, parseMode, parsePorts, parseSecondsOption,
-    parseTimeout, parseWholeNumber, type ExpectedState, type Mode, type ParsedHosts, type ParsedPorts,
+    parseTimeout, parseWholeNumber, type ExpectedState, type Mode, type ParsedHosts,
 } from './ports';
 import { makePolicy, type TargetPolicy } from './allow';
-import { ProbePool, type PortResult, type PortState } from './probe';
+import { ProbePool, type CheckRequest, type PortResult, type PortState } from './probe';
 
 /** The node's flow JSON: its keys are part of the public contract (DESIGN.md, README). */
 interface PortCheckNodeDef extends NodeDef {
@@ -84,39 +84,106 @@ interface Options {
     policy?: TargetPolicy;
 }
 
-/** A message between its arrival and its settling. */
-interface Pending {
+/**
+ * A message between its arrival and its settling. Once its host, port and
+ * timeout are read, it is also the request handed to the pool for each of
+ * its checks (the first, and any retries or re-checks): one record per
+ * message, however many wait behind Max concurrent.
+ */
+interface Pending extends CheckRequest {
     msg: NodeMessage;
     send: Send;
     done: Done;
-    timer?: NodeJS.Timeout;
-}
-
-/** TypedInput values as evaluated, for msg.portCheck when they do not pass. */
-interface RawInput {
-    host?: unknown;
-    port?: unknown;
-}
-
-interface CheckInput {
-    hosts: ParsedHosts;
-    ports: ParsedPorts;
-    raw: RawInput;
-    timeoutMs: number;
-    expected: ExpectedState;
-}
-
-/** One message's checks: the first, and any retries or re-checks. */
-interface Run {
-    input: CheckInput;
+    timer: NodeJS.Timeout | undefined;
+    /** The TypedInput values as evaluated, for msg.portCheck. */
+    rawHost: unknown;
+    rawPort: unknown;
+    parsedHosts: ParsedHosts | undefined;
+    /** Several hosts or ports: msg.portCheck gets `results` and summaries. */
+    isList: boolean;
     attempts: number;
     startedAt: number;
     /** Wait-until mode: no new attempt starts after this (performance.now()). */
     deadline: number;
+    /** Links of the node's list of pending messages (see PendingList). */
+    previous: Pending | undefined;
+    next: Pending | undefined;
+    listed: boolean;
 }
+
+/**
+ * The messages a node has not yet settled, linked through themselves: with
+ * thousands queued, a list costs the garbage collector far less than a Set
+ * (one big table that every new message is written into).
+ */
+class PendingList {
+    private head?: Pending;
+    private tail?: Pending;
+
+    add(item: Pending): void {
+        item.listed = true;
+        item.previous = this.tail;
+        if (this.tail) this.tail.next = item;
+        else this.head = item;
+        this.tail = item;
+    }
+
+    has(item: Pending): boolean {
+        return item.listed;
+    }
+
+    /** Takes the item off the list; false when it was not on it. */
+    delete(item: Pending): boolean {
+        if (!item.listed) return false;
+        item.listed = false;
+        const { previous, next } = item;
+        if (previous) previous.next = next;
+        else this.head = next;
+        if (next) next.previous = previous;
+        else this.tail = previous;
+        item.previous = item.next = undefined;
+        return true;
+    }
+
+    /** Empties the list, handing each item to `each` in arrival order. */
+    drain(each: (item: Pending) => void): void {
+        let item = this.head;
+        this.head = this.tail = undefined;
+        while (item) {
+            const next = item.next;
+            item.listed = false;
+            item.previous = item.next = undefined;
+            each(item);
+            item = next;
+        }
+    }
+}
+
+const NOTHING: readonly never[] = Object.freeze([]);
+
+/**
+ * Where a TypedInput's value comes from: the value itself (a literal), a
+ * plain msg property (read directly, as RED.util.getMessageProperty would),
+ * or anything else, evaluated by Node-RED for each message.
+ */
+type Source =
+    | { kind: 'literal'; value: unknown }
+    | { kind: 'msg'; key: string }
+    | { kind: 'evaluated'; expression: string; type: string };
 
 /** Literal TypedInput types, read from the flow JSON as typed (a port list lives in a "num" field too). */
 const LITERAL_TYPES = new Set(['str', 'num', '']);
+/** A msg property that is one plain name ("port", "msg.port"): no path to walk. */
+const PLAIN_MSG_PROPERTY = /^(?:msg\.)?([A-Za-z_$][\w$]*)$/;
+const OBJECT_INTERNALS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function sourceOf(value: unknown, type: string): Source {
+    if (LITERAL_TYPES.has(type)) return { kind: 'literal', value };
+    const expression = String(value ?? '');
+    const plain = type === 'msg' ? PLAIN_MSG_PROPERTY.exec(expression) : null;
+    if (plain && !OBJECT_INTERNALS.has(plain[1])) return { kind: 'msg', key: plain[1] };
+    return { kind: 'evaluated', expression, type };
+}
 /** Status updates at most this often; a burst of thousands shows its last result. */
 const STATUS_INTERVAL_MS = 100;
 /** Errors worth another attempt: the network may answer differently next time. */
@@ -189,7 +256,11 @@ export = function (RED: NodeAPI): void {
         const portType = config.portType || 'num';
         const timeoutType = config.timeoutType || 'num';
         const output = config.output || 'payload';
+        /** A plain output property ("payload") is set directly, as RED.util.setMessageProperty would. */
+        const outputSource = sourceOf(output, 'msg');
+        const outputKey = outputSource.kind === 'msg' ? outputSource.key : undefined;
         const continueOnError = config.continueOnError === true;
+        const expected = config.check as ExpectedState;
 
         // An invalid setting (only possible in a hand-edited flow) fails each message with its error.
         let options: Options;
@@ -204,71 +275,91 @@ export = function (RED: NodeAPI): void {
         }
 
         const pool = new ProbePool(options.concurrency);
-        const pending = new Set<Pending>();
+        const pending = new PendingList();
         let closed = false;
 
         // The status is worded only when it is shown: under a burst, most
         // messages' statuses are replaced before anyone could see them.
         let statusTimer: NodeJS.Timeout | undefined;
-        let nextStatus: (() => NodeStatus) | undefined;
-        function showStatus(status: () => NodeStatus): void {
+        let nextStatus: ((about: never) => NodeStatus) | undefined;
+        let nextStatusAbout: unknown;
+        function showStatus<T>(word: (about: T) => NodeStatus, about: T): void {
             if (statusTimer) {
-                nextStatus = status;
+                nextStatus = word as (about: never) => NodeStatus;
+                nextStatusAbout = about;
                 return;
             }
-            node.status(status());
-            statusTimer = setTimeout(function flushStatus() {
-                statusTimer = undefined;
-                if (nextStatus) {
-                    const status = nextStatus;
-                    nextStatus = undefined;
-                    showStatus(status);
-                }
-            }, STATUS_INTERVAL_MS);
+            node.status(word(about));
+            statusTimer = setTimeout(flushStatus, STATUS_INTERVAL_MS);
+        }
+        function flushStatus(): void {
+            statusTimer = undefined;
+            if (nextStatus) {
+                const word = nextStatus;
+                nextStatus = undefined;
+                showStatus(word, nextStatusAbout as never);
+            }
         }
 
         /** A fixed IP or Timeout is read once, not per message; its error is raised per message all the same. */
         const literalHosts = once(() => parseHosts(config.host));
         const literalTimeout = once(() => parseTimeout(config.timeout));
 
+        const hostSource = sourceOf(config.host, hostType);
+        const portSource = sourceOf(config.port, portType);
+        const timeoutSource = sourceOf(config.timeout, timeoutType);
+        const readAtOnce = [hostSource, portSource, timeoutSource].every((source) => source.kind !== 'evaluated');
+
+        /** A literal's or a plain msg property's value. */
+        function valueOf(source: Source, msg: NodeMessage): unknown {
+            if (source.kind === 'literal') return source.value;
+            return (msg as unknown as Record<string, unknown>)[(source as { key: string }).key];
+        }
+
         /** A TypedInput's value for this message; an expression that fails to evaluate is reported as `invalid`. */
         function evaluate(
-            value: unknown, type: string, msg: NodeMessage,
+            source: Source, msg: NodeMessage,
             invalid: (expression: string, reason: string) => PortCheckError,
             callback: (err: PortCheckError | null, result?: unknown) => void,
         ): void {
-            if (LITERAL_TYPES.has(type)) return callback(null, value);
-            const expression = String(value ?? '');
+            if (source.kind !== 'evaluated') return callback(null, valueOf(source, msg));
+            const { expression, type } = source;
             RED.util.evaluateNodeProperty(expression, type, node, msg, (err, result) => {
                 callback(err ? invalid(`${type}.${expression}`, err.message) : null, result);
             });
         }
 
-        /** Evaluates and checks host, port and timeout; calls back once with the input or the first error. */
-        function readInput(msg: NodeMessage, callback: (raw: RawInput, result: CheckInput | PortCheckError) => void): void {
-            const raw: RawInput = {};
-            const fail = (err: PortCheckError): void => callback(raw, err);
-            evaluate(config.host, hostType, msg, (value, reason) => new PortCheckError('INVALID_HOST', { value, reason }), (err, host) => {
-                raw.host = host;
-                if (err) return fail(err);
-                evaluate(config.port, portType, msg, (value) => new PortCheckError('INVALID_PORT', { value }), (err, port) => {
-                    raw.port = port;
-                    if (err) return fail(err);
-                    evaluate(config.timeout, timeoutType, msg, (value) => new PortCheckError('INVALID_TIMEOUT', { value }), (err, timeout) => {
-                        if (err) return fail(err);
-                        let input: CheckInput;
-                        try {
-                            if (configError) throw configError;
-                            const hosts = hostType === 'str' ? literalHosts() : parseHosts(host);
-                            const ports = parsePorts(port);
-                            const expected = config.check as ExpectedState;
-                            const timeoutMs = timeoutType === 'num' ? literalTimeout() : parseTimeout(timeout);
-                            input = { hosts, ports, raw, timeoutMs, expected };
-                        } catch (err) {
-                            if (!(err instanceof PortCheckError)) throw err;
-                            return fail(err);
-                        }
-                        callback(raw, input);
+        /** Makes the message's check from its host, port and timeout; returns the first error in them. */
+        function prepare(item: Pending, host: unknown, port: unknown, timeout: unknown): PortCheckError | undefined {
+            item.rawHost = host;
+            item.rawPort = port;
+            try {
+                if (configError) throw configError;
+                const parsedHosts = hostType === 'str' ? literalHosts() : parseHosts(host);
+                const ports = parsePorts(port);
+                item.timeoutMs = timeoutType === 'num' ? literalTimeout() : parseTimeout(timeout);
+                item.parsedHosts = parsedHosts;
+                item.hosts = parsedHosts.hosts;
+                item.ports = ports.ports;
+                item.isList = parsedHosts.isList || ports.isList;
+            } catch (err) {
+                if (!(err instanceof PortCheckError)) throw err;
+                return err;
+            }
+            return undefined;
+        }
+
+        /** Evaluates host, port and timeout through Node-RED; calls back once with the first error, if any. */
+        function readEvaluated(item: Pending, callback: (error?: PortCheckError) => void): void {
+            const msg = item.msg;
+            evaluate(hostSource, msg, (value, reason) => new PortCheckError('INVALID_HOST', { value, reason }), (err, host) => {
+                item.rawHost = host;
+                if (err) return callback(err);
+                evaluate(portSource, msg, (value) => new PortCheckError('INVALID_PORT', { value }), (err, port) => {
+                    item.rawPort = port;
+                    if (err) return callback(err);
+                    evaluate(timeoutSource, msg, (value) => new PortCheckError('INVALID_TIMEOUT', { value }), (err, timeout) => {
+                        callback(err ?? prepare(item, host, port, timeout));
                     });
                 });
             });
@@ -288,6 +379,15 @@ export = function (RED: NodeAPI): void {
             return !closed && pending.delete(item);
         }
 
+        /** "closed" is met by filtered too: no service can be reached there. */
+        function matches(expected: ExpectedState, state: PortState): boolean {
+            return expected === 'open' ? state === 'open' : state !== 'open';
+        }
+
+        function isSlow(result: PortResult): boolean {
+            return options.slowAboveMs > 0 && result.state === 'open' && result.latencyMs > options.slowAboveMs;
+        }
+
         function toReport(expected: ExpectedState, result: PortResult): PortReport {
             const report: PortReport = {
                 host: result.host,
@@ -301,15 +401,14 @@ export = function (RED: NodeAPI): void {
             };
             if (result.state) {
                 report.state = result.state;
-                // "closed" is met by filtered too: no service can be reached there.
-                report.match = expected === 'open' ? result.state === 'open' : result.state !== 'open';
-                if (options.slowAboveMs > 0 && result.state === 'open') report.slow = result.latencyMs > options.slowAboveMs;
+                report.match = matches(expected, result.state);
+                if (options.slowAboveMs > 0 && result.state === 'open') report.slow = isSlow(result);
             }
             if (result.error) report.error = errorReport(result.error);
             return report;
         }
 
-        function singleStatus(report: PortReport): NodeStatus {
+        function singleStatus(report: { state?: PortState; slow?: boolean; latencyMs: number }): NodeStatus {
             switch (report.state) {
                 case 'open':
                     return report.slow
@@ -338,30 +437,39 @@ export = function (RED: NodeAPI): void {
 
         const checkingStatus = (): NodeStatus => ({ fill: 'grey', shape: 'dot', text: RED._('port-check.status.checking') });
 
-        function errorStatus(message: string): NodeStatus {
+        function retryStatus({ key, attempt }: { key: string; attempt: number }): NodeStatus {
+            return { fill: 'grey', shape: 'ring', text: RED._(key, { attempt: String(attempt) }) };
+        }
+
+        function errorStatus(error: PortCheckError): NodeStatus {
+            const message = errorText(error);
             return { fill: 'red', shape: 'dot', text: message.length > 60 ? message.slice(0, 57) + '...' : message };
         }
 
         /** Writes the result onto the message and sends it on, or raises the error. */
         function finish(item: Pending, portCheck: object, error: PortCheckError | undefined, result: boolean): void {
             (item.msg as NodeMessage & { portCheck?: object }).portCheck = portCheck;
-            if (error) showStatus(() => errorStatus(errorText(error)));
+            if (error) showStatus(errorStatus, error);
             if (error && !continueOnError) {
                 if (settle(item)) item.done(toNodeError(error));
                 return;
             }
-            after(options.delayAfterMs, item, () => {
-                if (!settle(item)) return;
-                RED.util.setMessageProperty(item.msg, output, result, true);
-                item.send(item.msg);
-                item.done();
-            });
+            if (options.delayAfterMs === 0) return deliver(item, result);
+            after(options.delayAfterMs, item, () => deliver(item, result));
         }
 
-        function failBeforeCheck(item: Pending, raw: RawInput, error: PortCheckError): void {
+        function deliver(item: Pending, result: boolean): void {
+            if (!settle(item)) return;
+            if (outputKey) (item.msg as unknown as Record<string, unknown>)[outputKey] = result;
+            else RED.util.setMessageProperty(item.msg, output, result, true);
+            item.send(item.msg);
+            item.done();
+        }
+
+        function failBeforeCheck(item: Pending, error: PortCheckError): void {
             const portCheck = {
-                host: typeof raw.host === 'string' ? raw.host.trim() : raw.host,
-                port: raw.port,
+                host: typeof item.rawHost === 'string' ? item.rawHost.trim() : item.rawHost,
+                port: item.rawPort,
                 expected: config.check === 'open' || config.check === 'closed' ? config.check : undefined,
                 match: false,
                 attempts: 0,
@@ -370,21 +478,50 @@ export = function (RED: NodeAPI): void {
             finish(item, portCheck, error, false);
         }
 
+        function elapsedSince(startedAt: number): number {
+            return Math.round((performance.now() - startedAt) * 100) / 100;
+        }
+
+        /** msg.portCheck for one host and port. */
+        function singleReport(item: Pending, result: PortResult, match: boolean): Record<string, unknown> {
+            const report: Record<string, unknown> = {
+                host: result.host,
+                port: result.port,
+                address: result.address,
+                family: result.family,
+                state: result.state,
+                expected,
+                match,
+                latencyMs: result.latencyMs,
+                connections: result.connections,
+                attempts: item.attempts,
+                elapsedMs: elapsedSince(item.startedAt),
+            };
+            if (result.error) {
+                delete report.state;
+                report.error = errorReport(result.error);
+            } else if (options.slowAboveMs > 0 && result.state === 'open') {
+                report.slow = isSlow(result);
+            }
+            return report;
+        }
+
         /** msg.portCheck for a list of ports or hosts: one entry per host and port, and summaries. */
-        function listReport(run: Run, reports: PortReport[], match: boolean): Record<string, unknown> {
+        function listReport(item: Pending, reports: PortReport[], match: boolean): Record<string, unknown> {
+            const parsedHosts = item.parsedHosts as ParsedHosts;
             // A host list (even of one) reports per host; a single host, per port.
-        const severalHosts = run.input.hosts.isList;
+            const severalHosts = parsedHosts.isList;
             const inState = (state: PortState): Array<number | string> =>
                 reports.filter((r) => r.state === state).map((r) => (severalHosts ? hostPort(r) : r.port));
             const summary: Record<string, unknown> = {
-                host: run.input.raw.host,
-                port: run.input.raw.port,
-                expected: run.input.expected,
+                host: item.rawHost,
+                port: item.rawPort,
+                expected,
                 match,
                 latencyMs: Math.max(...reports.map((r) => r.latencyMs)),
-                attempts: run.attempts,
+                attempts: item.attempts,
                 connections: reports.reduce((sum, r) => sum + r.connections, 0),
-                elapsedMs: Math.round((performance.now() - run.startedAt) * 100) / 100,
+                elapsedMs: elapsedSince(item.startedAt),
                 open: inState('open'),
                 closed: inState('closed'),
                 filtered: inState('filtered'),
@@ -392,7 +529,7 @@ export = function (RED: NodeAPI): void {
             };
             if (options.slowAboveMs > 0) summary.slow = reports.some((r) => r.slow);
             if (severalHosts) {
-                summary.hosts = run.input.hosts.hosts.map(({ host }) => {
+                summary.hosts = parsedHosts.hosts.map(({ host }) => {
                     const own = reports.filter((r) => r.host === host);
                     const ports = (state: PortState): number[] => own.filter((r) => r.state === state).map((r) => r.port);
                     const error = own.find((r) => r.error)?.error;
@@ -409,74 +546,87 @@ export = function (RED: NodeAPI): void {
             return summary;
         }
 
-        function onChecked(item: Pending, run: Run, results: PortResult[]): void {
-            const { input } = run;
-            const reports = results.map((result) => toReport(input.expected, result));
-            const firstError = results.find((result) => result.error)?.error;
-            const match = !firstError && reports.every((report) => report.match);
+        /** Schedules another check when the mode asks for one; false when the answer stands. */
+        function retried(item: Pending): boolean {
+            const waiting = options.mode === 'wait';
+            const again = waiting
+                ? performance.now() + options.waitIntervalMs < item.deadline
+                : item.attempts <= options.retries;
+            if (!again) return false;
+            const key = waiting ? 'port-check.status.waiting' : 'port-check.status.retrying';
+            showStatus(retryStatus, { key, attempt: item.attempts + 1 });
+            after(waiting ? options.waitIntervalMs : options.retryDelayMs, item, () => runCheck(item));
+            return true;
+        }
 
-            if (!match && (!firstError || RETRYABLE.has(firstError.code))) {
-                const retry = options.mode === 'wait'
-                    ? performance.now() + options.waitIntervalMs < run.deadline
-                    : run.attempts <= options.retries;
-                if (retry) {
-                    const delay = options.mode === 'wait' ? options.waitIntervalMs : options.retryDelayMs;
-                    const key = options.mode === 'wait' ? 'port-check.status.waiting' : 'port-check.status.retrying';
-                    const attempt = String(run.attempts + 1);
-                    showStatus(() => ({ fill: 'grey', shape: 'ring', text: RED._(key, { attempt }) }));
-                    after(delay, item, () => runCheck(item, run));
-                    return;
-                }
+        function onChecked(results: PortResult[], item: Pending): void {
+            let firstError: PortCheckError | undefined;
+            let match = true;
+            for (const result of results) {
+                if (result.error) firstError ??= result.error;
+                else if (!matches(expected, result.state as PortState)) match = false;
             }
+            if (firstError) match = false;
+            if (!match && (!firstError || RETRYABLE.has(firstError.code)) && retried(item)) return;
 
-            const list = input.hosts.isList || input.ports.isList;
-            let portCheck: object;
-            if (list) {
-                portCheck = listReport(run, reports, match);
-                if (firstError) (portCheck as { error?: ErrorReport }).error = errorReport(firstError);
+            let portCheck: Record<string, unknown>;
+            if (item.isList) {
+                const reports = results.map((result) => toReport(expected, result));
+                portCheck = listReport(item, reports, match);
+                if (firstError) portCheck.error = errorReport(firstError);
+                else showStatus(listStatus, reports);
             } else {
-                const elapsedMs = Math.round((performance.now() - run.startedAt) * 100) / 100;
-                portCheck = { ...reports[0], match, attempts: run.attempts, elapsedMs };
+                portCheck = singleReport(item, results[0], match);
+                if (!firstError) showStatus(singleStatus, portCheck as { state?: PortState; slow?: boolean; latencyMs: number });
             }
-            if (!firstError) showStatus(() => (list ? listStatus(reports) : singleStatus(reports[0])));
             finish(item, portCheck, firstError, match);
         }
 
-        function runCheck(item: Pending, run: Run): void {
-            run.attempts++;
-            const { hosts, ports, timeoutMs } = run.input;
+        function runCheck(item: Pending): void {
+            item.attempts++;
             // On close, pool.cancelAll() stops this check with every other one.
-            pool.check(
-                { hosts: hosts.hosts, ports: ports.ports, timeoutMs, policy: options.policy },
-                (results) => onChecked(item, run, results),
-            );
+            pool.check(item, onChecked);
+        }
+
+        function onInput(item: Pending): void {
+            if (closed) return;
+            showStatus(checkingStatus, undefined);
+            if (!readAtOnce) return readEvaluated(item, (error) => onRead(item, error));
+            const msg = item.msg;
+            onRead(item, prepare(item, valueOf(hostSource, msg), valueOf(portSource, msg), valueOf(timeoutSource, msg)));
+        }
+
+        function onRead(item: Pending, error: PortCheckError | undefined): void {
+            if (closed || !pending.has(item)) return;
+            if (error) return failBeforeCheck(item, error);
+            item.startedAt = performance.now();
+            item.deadline = item.startedAt + options.waitTimeoutMs;
+            runCheck(item);
         }
 
         node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
-            const item: Pending = { msg, send, done };
+            const item: Pending = {
+                msg, send, done, timer: undefined,
+                hosts: NOTHING, ports: NOTHING, timeoutMs: 0, policy: options.policy,
+                rawHost: undefined, rawPort: undefined, parsedHosts: undefined, isList: false,
+                attempts: 0, startedAt: 0, deadline: 0,
+                previous: undefined, next: undefined, listed: false,
+            };
             pending.add(item);
             // A node whose settings are broken fails each message at once.
-            after(configError ? 0 : options.delayBeforeMs, item, () => {
-                if (closed) return;
-                showStatus(checkingStatus);
-                readInput(msg, (raw, input) => {
-                    if (closed || !pending.has(item)) return;
-                    if (input instanceof PortCheckError) return failBeforeCheck(item, raw, input);
-                    const startedAt = performance.now();
-                    runCheck(item, { input, attempts: 0, startedAt, deadline: startedAt + options.waitTimeoutMs });
-                });
-            });
+            const delayMs = configError ? 0 : options.delayBeforeMs;
+            if (delayMs === 0) onInput(item);
+            else after(delayMs, item, () => onInput(item));
         });
 
         node.on('close', (_removed: boolean, done: () => void) => {
             closed = true;
             pool.cancelAll();
             // Like the delay node: a message cut short by a redeploy is settled, not sent.
-            for (const item of pending) {
+            pending.drain((item) => {
                 if (item.timer) clearTimeout(item.timer);
                 item.done();
-            }
-            pending.clear();
+            });
             if (statusTimer) clearTimeout(statusTimer);
             statusTimer = undefined;
             node.status({});

@@ -141,6 +141,8 @@ function parsePortText(text: string, whole: unknown): ParsedPorts {
 // so it is kept and handed out again (a 1-65535 range is 65535 numbers).
 const parsedTexts = new Map<string, ParsedPorts>();
 const MAX_PARSED_TEXTS = 512;
+const parsedNumbers = new Map<number, ParsedPorts>();
+const MAX_PARSED_NUMBERS = 4096;
 
 /**
  * A port, a list ("22,80,443"), a range ("8000-8010") or a mix, from a number,
@@ -150,7 +152,13 @@ export function parsePorts(value: unknown): ParsedPorts {
     if (value === undefined || value === null) throw new PortCheckError('EMPTY_PORT');
     if (typeof value === 'number') {
         if (!Number.isInteger(value) || value < 1 || value > 65535) throw invalidPort(value, value);
-        return { ports: [value], isList: false };
+        let parsed = parsedNumbers.get(value);
+        if (!parsed) {
+            parsed = Object.freeze({ ports: Object.freeze([value]), isList: false });
+            if (parsedNumbers.size >= MAX_PARSED_NUMBERS) parsedNumbers.clear();
+            parsedNumbers.set(value, parsed);
+        }
+        return parsed;
     }
     if (typeof value === 'string') {
         if (value.trim() === '') throw new PortCheckError('EMPTY_PORT');

@@ -5,6 +5,7 @@
  * probes in flight and cancels them all on demand.
  */
 import { Socket } from 'net';
+import { readFileSync } from 'fs';
 import { lookup as dnsLookup } from 'dns';
 import { performance } from 'perf_hooks';
 import { PortCheckError } from './errors';
@@ -194,6 +195,11 @@ class HostResolution {
         }
     }
 
+    /** The addresses (or the error) once known. */
+    get known(): Resolution | undefined {
+        return this.result;
+    }
+
     /** Calls back at once when known, else when the lookup answers. Returns a canceller. */
     get(callback: (result: Resolution) => void): () => void {
         if (this.result) {
@@ -234,6 +240,31 @@ function noop(): void {
 }
 
 /**
+ * Linux takes a connection's local port from ip_local_port_range, so a
+ * socket can only meet itself on a port inside it (read again every 10 s,
+ * in case an administrator changes it). Elsewhere every port is checked.
+ */
+const PORT_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
+const PORT_RANGE_REFRESH_MS = 10000;
+let localPortRange = { low: 1, high: 65535, readAt: -Infinity };
+
+function readLocalPortRange(now: number): typeof localPortRange {
+    try {
+        const [low, high] = readFileSync(PORT_RANGE_FILE, 'latin1').trim().split(/\s+/).map(Number);
+        if (low >= 1 && high <= 65535 && low <= high) return { low, high, readAt: now };
+    } catch {
+        // not Linux: any port may be a local port
+    }
+    return { low: 1, high: 65535, readAt: now };
+}
+
+/** Whether the kernel may pick `port` as a connection's local port. */
+export function mayBeLocalPort(port: number, now = performance.now()): boolean {
+    if (now - localPortRange.readAt > PORT_RANGE_REFRESH_MS) localPortRange = readLocalPortRange(now);
+    return port >= localPortRange.low && port <= localPortRange.high;
+}
+
+/**
  * True when a connection's two ends are the same socket. The probed address
  * and port are known, so one getsockname() tells it.
  */
@@ -241,41 +272,177 @@ export function isSelfConnect(socket: Socket, address: string, port: number): bo
     return socket.localPort === port && socket.localAddress === address;
 }
 
+/** Probes waiting for their deadline that share one timeout, in start order (so in deadline order). */
+interface DueList {
+    head?: PortProbe;
+    tail?: PortProbe;
+}
+
+/**
+ * The deadlines of a pool's probes under one timer: probes are kept in a
+ * list per timeout, in start order, so adding, removing and finding the
+ * expired ones is O(1) each, and a probe answered before its deadline costs
+ * no timer of its own. The verdict of expired probes waits one turn of the
+ * loop: a connection the kernel completed in time, but a busy loop has not
+ * yet reported, is open, not filtered.
+ */
+class Deadlines {
+    private readonly lists = new Map<number, DueList>();
+    private waiting = 0;
+    private timer?: NodeJS.Timeout;
+    private timerAt = Infinity;
+    private expired: PortProbe[] = [];
+    private verdict?: NodeJS.Immediate;
+
+    add(probe: PortProbe, timeoutMs: number, now: number): void {
+        let list = this.lists.get(timeoutMs);
+        if (!list) {
+            list = {};
+            this.lists.set(timeoutMs, list);
+        }
+        probe.deadlineAt = now + timeoutMs;
+        probe.dueList = list;
+        probe.previousDue = list.tail;
+        if (list.tail) list.tail.nextDue = probe;
+        else list.head = probe;
+        list.tail = probe;
+        // The timer keeps the process alive only while some probe waits for it.
+        if (this.waiting++ === 0) this.timer?.ref();
+        if (probe.deadlineAt < this.timerAt) this.arm(probe.deadlineAt, now);
+    }
+
+    remove(probe: PortProbe): void {
+        const list = probe.dueList;
+        if (!list) return;
+        const { previousDue, nextDue } = probe;
+        if (previousDue) previousDue.nextDue = nextDue;
+        else list.head = nextDue;
+        if (nextDue) nextDue.previousDue = previousDue;
+        else list.tail = previousDue;
+        probe.dueList = probe.previousDue = probe.nextDue = undefined;
+        if (--this.waiting === 0) this.timer?.unref();
+    }
+
+    /** Forgets every probe and stops the timer: nothing is called back. */
+    clear(): void {
+        for (const list of this.lists.values()) {
+            for (let probe = list.head; probe; probe = probe.nextDue) probe.dueList = undefined;
+        }
+        this.lists.clear();
+        this.waiting = 0;
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        if (this.verdict) clearImmediate(this.verdict);
+        this.verdict = undefined;
+        this.expired = [];
+    }
+
+    private arm(at: number, now: number): void {
+        if (this.timer) clearTimeout(this.timer);
+        this.timerAt = at;
+        this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - now)));
+    }
+
+    private readonly onTimer = (): void => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        const now = performance.now();
+        let nextAt = Infinity;
+        for (const [timeoutMs, list] of this.lists) {
+            let probe = list.head;
+            while (probe && probe.deadlineAt <= now) {
+                const next = probe.nextDue;
+                this.remove(probe);
+                this.expired.push(probe);
+                probe = next;
+            }
+            if (probe) nextAt = Math.min(nextAt, probe.deadlineAt);
+            else this.lists.delete(timeoutMs);
+        }
+        if (nextAt !== Infinity) this.arm(nextAt, now);
+        if (this.expired.length > 0) this.verdict ??= setImmediate(this.onVerdict);
+    };
+
+    private readonly onVerdict = (): void => {
+        this.verdict = undefined;
+        const expired = this.expired;
+        this.expired = [];
+        for (const probe of expired) probe.onDeadline();
+    };
+}
+
+/** One connection attempt of a probe: the socket knows its probe, so its listeners are shared functions. */
+class Attempt extends Socket {
+    constructor(readonly probe: PortProbe, readonly target: ResolvedAddress) {
+        super();
+    }
+}
+
+function onAttemptConnect(this: Attempt): void {
+    this.probe.onConnect(this);
+}
+
+function onAttemptError(this: Attempt, err: NodeJS.ErrnoException): void {
+    this.probe.onError(this, err);
+}
+
+/** What a finished attempt said; `absent` marks a loopback this machine does not have. */
+interface Answer {
+    outcome: Classified;
+    item: ResolvedAddress;
+    absent: boolean;
+}
+
 /**
  * One port of one host: waits for the host's addresses, then connects to
  * them in turn (staggered, RFC 8305) until one answers open or all have
- * answered, all within one deadline. Calls back exactly once unless cancelled.
+ * answered, all within one deadline. Tells its pool exactly once unless
+ * cancelled.
  */
 class PortProbe {
+    // Links of the pool's deadline lists (see Deadlines).
+    deadlineAt = 0;
+    dueList?: DueList;
+    previousDue?: PortProbe;
+    nextDue?: PortProbe;
+
     private readonly started = performance.now();
-    private readonly deadline: NodeJS.Timeout;
     private staggerTimer?: NodeJS.Timeout;
-    private verdict?: NodeJS.Immediate;
-    private cancelLookup: () => void = noop;
-    /** Connections in flight, with the address each one tries. */
-    private attempts: Array<{ socket: Socket; address: ResolvedAddress }> = [];
+    private cancelLookup?: () => void;
+    /** Connections in flight: usually one, so the rest (happy eyeballs) go in an array made when needed. */
+    private attempt?: Attempt;
+    private moreAttempts?: Attempt[];
     private addresses: ResolvedAddress[] = [];
     private next = 0;
     private connections = 0;
     private selfConnects = 0;
-    /** What each finished attempt said; `absent` marks a loopback this machine does not have. */
-    private answers: Array<{ outcome: Classified; item: ResolvedAddress; absent: boolean }> = [];
+    /** Made when a host has several addresses: a single one answers alone. */
+    private answers?: Answer[];
     private finished = false;
+    /** Set while start() runs: an answer then (a known DNS failure) is returned, not reported. */
+    private starting = false;
+    private answeredAtStart?: PortResult;
 
     constructor(
+        private readonly pool: ProbePool,
+        readonly check: Check,
+        readonly index: number,
         private readonly port: number,
         private readonly timeoutMs: number,
         private readonly resolution: HostResolution,
         private readonly policy: TargetPolicy | undefined,
-        private readonly callback: (result: PortResult) => void,
-    ) {
-        // The verdict waits one turn of the loop past the deadline: a connection
-        // the kernel completed in time, but a busy loop has not yet reported,
-        // is open, not filtered.
-        this.deadline = setTimeout(() => {
-            this.verdict = setImmediate(() => this.onDeadline());
-        }, timeoutMs);
-        this.cancelLookup = resolution.get((result) => this.onResolved(result));
+    ) {}
+
+    /** Starts the probe; returns the result when it is known at once (no socket opened). */
+    start(): PortResult | undefined {
+        this.starting = true;
+        this.pool.deadlines.add(this, this.timeoutMs, this.started);
+        const known = this.resolution.known;
+        if (known) this.onResolved(known);
+        else this.cancelLookup = this.resolution.get((result) => this.onResolved(result));
+        this.starting = false;
+        return this.answeredAtStart;
     }
 
     cancel(): void {
@@ -310,7 +477,6 @@ class PortProbe {
         }
         if (this.next >= this.addresses.length) return;
         const address = this.addresses[this.next++];
-        this.connections++;
         this.connect(address);
         if (this.next < this.addresses.length) {
             this.staggerTimer = setTimeout(
@@ -321,52 +487,67 @@ class PortProbe {
     }
 
     private connect(address: ResolvedAddress): void {
-        const socket = new Socket();
-        const attempt = { socket, address };
-        this.attempts.push(attempt);
-        socket.once('connect', () => {
-            this.forget(attempt);
-            const selfConnect = isSelfConnect(socket, address.address, this.port);
-            // A reset rather than a FIN: no TIME_WAIT left behind on long scans.
-            socket.resetAndDestroy();
-            if (selfConnect) {
-                // The kernel picked the probed port itself as our local port and
-                // the socket met itself (TCP simultaneous open): nobody listens
-                // there. Try again from another local port.
-                if (this.selfConnects++ === 0) {
-                    this.connections++;
-                    return this.connect(address);
-                }
-                return this.onAttemptFailed(CLOSED, address);
-            }
-            this.finish(OPEN, address);
-        });
-        socket.on('error', (err: NodeJS.ErrnoException) => {
-            if (!this.forget(attempt)) return;
-            socket.destroy();
-            const outcome = err.code === 'ECONNREFUSED' ? CLOSED : classifyConnectError(err, `${address.address}:${this.port}`);
-            this.onAttemptFailed(outcome, address);
-        });
-        socket.connect({ host: address.address, port: this.port, family: address.family });
+        this.connections++;
+        const attempt = new Attempt(this, address);
+        if (!this.attempt) this.attempt = attempt;
+        else (this.moreAttempts ??= []).push(attempt);
+        attempt.on('connect', onAttemptConnect);
+        attempt.on('error', onAttemptError);
+        attempt.connect({ host: address.address, port: this.port, family: address.family });
+    }
+
+    onConnect(attempt: Attempt): void {
+        this.forget(attempt);
+        const address = attempt.target;
+        const selfConnect = mayBeLocalPort(this.port) && isSelfConnect(attempt, address.address, this.port);
+        // A reset rather than a FIN: no TIME_WAIT left behind on long scans.
+        attempt.resetAndDestroy();
+        if (this.finished) return;
+        if (selfConnect) {
+            // The kernel picked the probed port itself as our local port and
+            // the socket met itself (TCP simultaneous open): nobody listens
+            // there. Try again from another local port.
+            if (this.selfConnects++ === 0) return this.connect(address);
+            return this.onAttemptFailed(CLOSED, address);
+        }
+        this.finish(OPEN, address);
+    }
+
+    onError(attempt: Attempt, err: NodeJS.ErrnoException): void {
+        if (!this.forget(attempt)) return;
+        attempt.destroy();
+        const address = attempt.target;
+        const outcome = err.code === 'ECONNREFUSED' ? CLOSED : classifyConnectError(err, `${address.address}:${this.port}`);
+        this.onAttemptFailed(outcome, address);
     }
 
     /** Takes an attempt off the in-flight list; false when it was no longer there. */
-    private forget(attempt: { socket: Socket; address: ResolvedAddress }): boolean {
-        const index = this.attempts.indexOf(attempt);
+    private forget(attempt: Attempt): boolean {
+        if (this.attempt === attempt) {
+            this.attempt = this.moreAttempts?.shift();
+            return true;
+        }
+        const index = this.moreAttempts?.indexOf(attempt) ?? -1;
         if (index === -1) return false;
-        this.attempts.splice(index, 1);
+        this.moreAttempts?.splice(index, 1);
         return true;
     }
 
     private onAttemptFailed(outcome: Classified, address: ResolvedAddress): void {
         if (this.finished) return;
+        // A single address answers alone, even a loopback this machine lacks.
+        if (this.addresses.length === 1) return this.finish(outcome, address);
         const absent = address.optional === true && 'error' in outcome && ADDRESS_MISSING_CODES.has(outcome.error.systemCode ?? '');
-        this.answers.push({ outcome, item: address, absent });
+        (this.answers ??= []).push({ outcome, item: address, absent });
         if (this.next < this.addresses.length) return this.startNextAttempt();
-        if (this.attempts.length === 0) this.settleAnswers();
+        if (!this.attempt) this.settleAnswers();
     }
 
-    private onDeadline(): void {
+    private inFlight(): Attempt[] {
+        return this.attempt ? [this.attempt, ...(this.moreAttempts ?? [])] : [];
+    }
+
+    onDeadline(): void {
         if (this.finished) return;
         if (this.addresses.length === 0) {
             // Still waiting for DNS: no address, so no port state either.
@@ -375,14 +556,17 @@ class PortProbe {
             return this.finish({ error }, undefined);
         }
         // The attempts still in flight had no answer: filtered.
-        for (const { address } of this.attempts) this.answers.push({ outcome: FILTERED, item: address, absent: false });
+        if (this.addresses.length === 1) return this.finish(FILTERED, this.addresses[0]);
+        const answers = (this.answers ??= []);
+        for (const { target } of this.inFlight()) answers.push({ outcome: FILTERED, item: target, absent: false });
         this.settleAnswers();
     }
 
     private settleAnswers(): void {
+        const answers = this.answers ?? [];
         // A loopback this machine does not have is left out, unless it is all there is.
-        const present = this.answers.filter((answer) => !answer.absent);
-        const { outcome, item } = combineOutcomes(present.length > 0 ? present : this.answers);
+        const present = answers.filter((answer) => !answer.absent);
+        const { outcome, item } = combineOutcomes(present.length > 0 ? present : answers);
         this.finish(outcome, item);
     }
 
@@ -401,68 +585,83 @@ class PortProbe {
         };
         if ('state' in outcome) result.state = outcome.state;
         else result.error = outcome.error;
-        this.callback(result);
+        if (this.starting) this.answeredAtStart = result;
+        else this.pool.onProbeResult(this, result);
     }
 
     private cleanUp(): void {
-        clearTimeout(this.deadline);
-        if (this.verdict) clearImmediate(this.verdict);
+        this.pool.deadlines.remove(this);
         if (this.staggerTimer) clearTimeout(this.staggerTimer);
-        this.cancelLookup();
-        for (const { socket } of this.attempts) socket.destroy();
-        this.attempts = [];
+        this.cancelLookup?.();
+        this.attempt?.destroy();
+        if (this.moreAttempts) for (const attempt of this.moreAttempts) attempt.destroy();
+        this.attempt = this.moreAttempts = undefined;
     }
 }
 
-/** One check: hosts × ports, probed under the pool's cap. */
+/** A check's callback: its results, with the request they answer. */
+export type CheckCallback<R extends CheckRequest> = (results: PortResult[], request: R) => void;
+
+/**
+ * One check: hosts × ports, probed under the pool's cap. A queued check is
+ * small (messages can queue by the hundred thousand): what its probes need
+ * is made when the first one starts.
+ */
 class Check implements CheckTicket {
-    readonly results: PortResult[];
-    readonly size: number;
     nextProbe = 0;
-    private remaining: number;
-    /** Probes in flight; made when the first one starts (queued checks are many, and small). */
-    active?: Set<PortProbe>;
-    private readonly resolutions: HostResolution[];
-    cancelled = false;
+    /** Probes of this check in flight. */
+    active = 0;
+    /** Cancelled, or called back: nothing more to do. */
+    over = false;
+    private results?: PortResult[];
+    private remaining = 0;
+    /** One per host; a single host's is kept alone (the common case needs no array). */
+    private resolutions?: HostResolution | HostResolution[];
 
     constructor(
         readonly request: CheckRequest,
-        resolve: (host: ParsedHost) => HostResolution,
-        private readonly pool: PoolHooks,
-        readonly callback: (results: PortResult[]) => void,
-    ) {
-        this.size = request.hosts.length * request.ports.length;
-        this.results = new Array(this.size);
-        this.remaining = this.size;
-        this.resolutions = request.hosts.map(resolve);
+        private readonly pool: ProbePool,
+        private readonly callback: CheckCallback<CheckRequest>,
+    ) {}
+
+    get size(): number {
+        return this.request.hosts.length * this.request.ports.length;
     }
 
     cancel(): void {
-        this.pool.cancel(this);
+        this.pool.cancelCheck(this);
     }
 
     hasProbesToStart(): boolean {
-        return !this.cancelled && this.nextProbe < this.size;
+        return !this.over && this.nextProbe < this.size;
+    }
+
+    /** Called before the first probe starts. */
+    begin(resolve: (host: ParsedHost) => HostResolution): void {
+        const hosts = this.request.hosts;
+        this.results = new Array(this.size);
+        this.remaining = this.size;
+        this.resolutions = hosts.length === 1 ? resolve(hosts[0]) : hosts.map(resolve);
     }
 
     portOf(index: number): number {
-        return this.request.ports[index % this.request.ports.length];
+        const ports = this.request.ports;
+        return ports.length === 1 ? ports[0] : ports[index % ports.length];
     }
 
     resolutionOf(index: number): HostResolution {
-        return this.resolutions[Math.floor(index / this.request.ports.length)];
+        const resolutions = this.resolutions as HostResolution | HostResolution[];
+        return Array.isArray(resolutions) ? resolutions[Math.floor(index / this.request.ports.length)] : resolutions;
     }
 
     onResult(index: number, result: PortResult): void {
-        this.results[index] = result;
-        if (--this.remaining === 0) this.pool.done(this);
+        const results = this.results as PortResult[];
+        results[index] = result;
+        if (--this.remaining === 0) {
+            this.over = true;
+            this.callback(results, this.request);
+        }
     }
-}
-
-/** What a check tells its pool: shared functions, not closures per check. */
-interface PoolHooks {
-    cancel(check: Check): void;
-    done(check: Check): void;
 }
 
 /** A handle on a started check, to cancel it. */
@@ -480,7 +679,8 @@ export class ProbePool {
     private readonly queue: Array<Check | undefined> = [];
     private queueHead = 0;
     private inFlight = 0;
-    private readonly checks = new Set<Check>();
+    private readonly active = new Set<PortProbe>();
+    readonly deadlines = new Deadlines();
 
     constructor(
         readonly concurrency: number,
@@ -491,22 +691,22 @@ export class ProbePool {
         return this.inFlight;
     }
 
-    /** Starts a check; the callback gets one result per host and port, host by host. */
-    check(request: CheckRequest, callback: (results: PortResult[]) => void): CheckTicket {
-        const check = new Check(request, this.resolutionOf, this.hooks, callback);
-        this.checks.add(check);
+    /**
+     * Starts a check; the callback gets one result per host and port, host
+     * by host, and the request itself (so that one function can serve many
+     * checks). A check of no host or no port calls back at once.
+     */
+    check<R extends CheckRequest>(request: R, callback: CheckCallback<R>): CheckTicket {
+        const check = new Check(request, this, callback as CheckCallback<CheckRequest>);
+        if (check.size === 0) {
+            check.over = true;
+            callback([], request);
+            return check;
+        }
         this.queue.push(check);
         this.pump();
         return check;
     }
-
-    private readonly hooks: PoolHooks = {
-        cancel: (check) => this.cancelCheck(check),
-        done: (check) => {
-            this.checks.delete(check);
-            check.callback(check.results);
-        },
-    };
 
     /**
      * A host's addresses. Literal IPs and localhost need no lookup and never
@@ -528,24 +728,44 @@ export class ProbePool {
 
     /** Cancels every check: sockets destroyed, timers cleared, no callback. */
     cancelAll(): void {
-        for (const check of this.checks) this.stopCheck(check);
-        this.checks.clear();
+        for (let i = this.queueHead; i < this.queue.length; i++) {
+            const check = this.queue[i];
+            if (check) check.over = true;
+        }
         this.queue.length = 0;
         this.queueHead = 0;
+        for (const probe of this.active) {
+            probe.check.over = true;
+            probe.cancel();
+        }
+        this.active.clear();
+        this.inFlight = 0;
+        this.deadlines.clear();
     }
 
-    private cancelCheck(check: Check): void {
-        if (!this.checks.delete(check)) return;
-        this.stopCheck(check);
+    cancelCheck(check: Check): void {
+        if (check.over) return;
+        check.over = true;
+        if (check.active > 0) {
+            for (const probe of this.active) {
+                if (probe.check !== check) continue;
+                probe.cancel();
+                this.active.delete(probe);
+                this.inFlight--;
+            }
+            check.active = 0;
+        }
         this.pump();
     }
 
-    private stopCheck(check: Check): void {
-        check.cancelled = true;
-        if (!check.active) return;
-        for (const probe of check.active) probe.cancel();
-        this.inFlight -= check.active.size;
-        check.active.clear();
+    /** From a probe: its one answer. */
+    onProbeResult(probe: PortProbe, result: PortResult): void {
+        this.active.delete(probe);
+        this.inFlight--;
+        const check = probe.check;
+        check.active--;
+        check.onResult(probe.index, result);
+        this.pump();
     }
 
     private pump(): void {
@@ -581,29 +801,17 @@ export class ProbePool {
     }
 
     private startProbe(check: Check, index: number): void {
+        if (index === 0) check.begin(this.resolutionOf);
         const { timeoutMs, policy } = check.request;
-        let probe: PortProbe | undefined;
-        let answeredAtOnce: PortResult | undefined;
-        const onResult = (result: PortResult): void => {
-            if (!probe) {
-                // Answered inside the constructor (a known DNS failure): no
-                // socket was opened, and the caller's loop goes on, so no
-                // recursion into pump() however many ports the check has.
-                answeredAtOnce = result;
-                return;
-            }
-            check.active?.delete(probe);
-            this.inFlight--;
-            check.onResult(index, result);
-            this.pump();
-        };
-        probe = new PortProbe(check.portOf(index), timeoutMs, check.resolutionOf(index), policy, onResult);
-        if (answeredAtOnce) {
-            check.onResult(index, answeredAtOnce);
-            return;
-        }
+        const probe = new PortProbe(this, check, index, check.portOf(index), timeoutMs, check.resolutionOf(index), policy);
+        const answeredAtOnce = probe.start();
+        // Answered at once (a known DNS failure, a target not allowed): no
+        // socket was opened, and the caller's loop goes on, so no recursion
+        // into pump() however many ports the check has.
+        if (answeredAtOnce) return check.onResult(index, answeredAtOnce);
         this.inFlight++;
-        (check.active ??= new Set()).add(probe);
+        check.active++;
+        this.active.add(probe);
     }
 }
 

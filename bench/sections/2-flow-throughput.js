@@ -21,7 +21,7 @@
 //     send; no validation, no report) in the same runtime, fed like the
 //     first row: Node-RED's own share of the gap.
 const { closedPort } = require('../../test/lib/net-fixtures');
-const { startListeners } = require('../lib/listeners');
+const { startListeners, SERVICE_PORT } = require('../lib/listeners');
 const { bareScan } = require('../lib/bare');
 const { loadFlow, unloadFlow } = require('../lib/flow');
 const { median, fmt, collectGarbage } = require('../lib/stats');
@@ -63,7 +63,7 @@ async function throughFlow(target, ports, window, counters) {
 sectionMain(async ({ quick }) => {
     const count = quick ? 5000 : 50000;
     const rounds = quick ? 2 : 3;
-    const listeners = await startListeners([0]);
+    const listeners = await startListeners([SERVICE_PORT]);
     const openPort = listeners.ports[0];
     const refusedPort = await closedPort(HOST);
     // Half open, half refused, interleaved.
