@@ -387,6 +387,10 @@ function onAttemptError(this: Attempt, err: NodeJS.ErrnoException): void {
     this.probe.onError(this, err);
 }
 
+function destroyNow(socket: Socket): void {
+    socket.destroy();
+}
+
 /** What a finished attempt said; `absent` marks a loopback this machine does not have. */
 interface Answer {
     outcome: Classified;
@@ -448,7 +452,7 @@ class PortProbe {
     cancel(): void {
         if (this.finished) return;
         this.finished = true;
-        this.cleanUp();
+        this.cleanUp(false);
     }
 
     private onResolved(result: Resolution): void {
@@ -573,7 +577,7 @@ class PortProbe {
     private finish(outcome: Classified, address: ResolvedAddress | undefined): void {
         if (this.finished) return;
         this.finished = true;
-        this.cleanUp();
+        this.cleanUp(true);
         const latencyMs = Math.round((performance.now() - this.started) * 100) / 100;
         const result: PortResult = {
             host: this.resolution.host.host,
@@ -589,12 +593,19 @@ class PortProbe {
         else this.pool.onProbeResult(this, result);
     }
 
-    private cleanUp(): void {
+    /**
+     * Stops what is left of the probe. Once it has answered, its remaining
+     * connections (a filtered port's, happy eyeballs' other ones) are closed
+     * after the answer is out: a batch of expired probes answers first and
+     * pays for its close() calls afterwards.
+     */
+    private cleanUp(answered: boolean): void {
         this.pool.deadlines.remove(this);
         if (this.staggerTimer) clearTimeout(this.staggerTimer);
         this.cancelLookup?.();
-        this.attempt?.destroy();
-        if (this.moreAttempts) for (const attempt of this.moreAttempts) attempt.destroy();
+        const close = answered ? this.pool.closeSoon : destroyNow;
+        if (this.attempt) close(this.attempt);
+        if (this.moreAttempts) for (const attempt of this.moreAttempts) close(attempt);
         this.attempt = this.moreAttempts = undefined;
     }
 }
@@ -681,6 +692,33 @@ export class ProbePool {
     private inFlight = 0;
     private readonly active = new Set<PortProbe>();
     readonly deadlines = new Deadlines();
+    /**
+     * Connections of answered probes, closed two turns of the loop later:
+     * Node-RED delivers a sent message on the next turn, so the answers
+     * reach the next node before these close() calls are paid for. Until
+     * then each holds its probe's place under the cap, so the sockets open
+     * never outnumber Max concurrent.
+     */
+    private closing: Socket[] = [];
+    private closingTimer?: NodeJS.Immediate;
+
+    readonly closeSoon = (socket: Socket): void => {
+        this.closing.push(socket);
+        this.closingTimer ??= setImmediate(this.closeNextTurn);
+    };
+
+    private readonly closeNextTurn = (): void => {
+        this.closingTimer = setImmediate(this.closeAll);
+    };
+
+    private readonly closeAll = (): void => {
+        if (this.closingTimer) clearImmediate(this.closingTimer);
+        this.closingTimer = undefined;
+        const closing = this.closing;
+        this.closing = [];
+        for (const socket of closing) socket.destroy();
+        this.pump();
+    };
 
     constructor(
         readonly concurrency: number,
@@ -741,6 +779,7 @@ export class ProbePool {
         this.active.clear();
         this.inFlight = 0;
         this.deadlines.clear();
+        this.closeAll();
     }
 
     cancelCheck(check: Check): void {
@@ -769,7 +808,7 @@ export class ProbePool {
     }
 
     private pump(): void {
-        while (this.inFlight < this.concurrency) {
+        while (this.inFlight + this.closing.length < this.concurrency) {
             const check = this.headOfQueue();
             if (!check) return;
             this.startProbe(check, check.nextProbe++);
