@@ -6,11 +6,13 @@
  */
 import { Socket } from 'net';
 import { readFileSync } from 'fs';
+import { isMainThread } from 'worker_threads';
 import { lookup as dnsLookup } from 'dns';
 import { performance } from 'perf_hooks';
 import { PortCheckError } from './errors';
 import type { ParsedHost } from './ports';
 import type { TargetPolicy } from './allow';
+import { ScanWorkers, defaultThreadCount, type ScanTicket } from './scan-workers';
 
 export type PortState = 'open' | 'closed' | 'filtered';
 
@@ -610,6 +612,9 @@ class PortProbe {
     }
 }
 
+/** From this many ports of one IP, a check is spread over threads (see ProbePool). */
+export const THREADED_SCAN_MIN_PORTS = 8192;
+
 /** A check's callback: its results, with the request they answer. */
 export type CheckCallback<R extends CheckRequest> = (results: PortResult[], request: R) => void;
 
@@ -663,6 +668,12 @@ class Check implements CheckTicket {
     resolutionOf(index: number): HostResolution {
         const resolutions = this.resolutions as HostResolution | HostResolution[];
         return Array.isArray(resolutions) ? resolutions[Math.floor(index / this.request.ports.length)] : resolutions;
+    }
+
+    /** All results at once (a scan spread over threads). */
+    complete(results: PortResult[]): void {
+        this.over = true;
+        this.callback(results, this.request);
     }
 
     onResult(index: number, result: PortResult): void {
@@ -720,13 +731,22 @@ export class ProbePool {
         this.pump();
     };
 
+    /** Threads for big scans, made on the first one; none inside a thread. */
+    private workers?: ScanWorkers;
+    private readonly scanThreads: number;
+    /** A check spread over threads: it holds every place under the cap until it answers. */
+    private scan?: { check: Check; ticket: ScanTicket };
+
     constructor(
         readonly concurrency: number,
         private readonly lookup: Lookup = systemLookup,
-    ) {}
+        { scanThreads = isMainThread ? defaultThreadCount() : 1 }: { scanThreads?: number } = {},
+    ) {
+        this.scanThreads = scanThreads;
+    }
 
     get activeProbes(): number {
-        return this.inFlight;
+        return this.scan ? this.concurrency : this.inFlight;
     }
 
     /**
@@ -780,11 +800,23 @@ export class ProbePool {
         this.inFlight = 0;
         this.deadlines.clear();
         this.closeAll();
+        if (this.scan) {
+            this.scan.check.over = true;
+            this.scan.ticket.cancel();
+            this.scan = undefined;
+        }
+        // The threads end with the checks (a node's close): nothing is left running.
+        void this.workers?.close();
+        this.workers = undefined;
     }
 
     cancelCheck(check: Check): void {
         if (check.over) return;
         check.over = true;
+        if (this.scan?.check === check) {
+            this.scan.ticket.cancel();
+            this.scan = undefined;
+        }
         if (check.active > 0) {
             for (const probe of this.active) {
                 if (probe.check !== check) continue;
@@ -808,11 +840,56 @@ export class ProbePool {
     }
 
     private pump(): void {
-        while (this.inFlight + this.closing.length < this.concurrency) {
+        while (!this.scan && this.inFlight + this.closing.length < this.concurrency) {
             const check = this.headOfQueue();
             if (!check) return;
+            if (check.nextProbe === 0 && this.spreadsOverThreads(check)) {
+                // It takes every place under the cap, once the probes before it are done.
+                if (this.inFlight + this.closing.length === 0) this.startScan(check);
+                return;
+            }
             this.startProbe(check, check.nextProbe++);
         }
+    }
+
+    /**
+     * A scan of thousands of ports of one IP spends its time making
+     * connections, which one thread can only make one after another: it is
+     * split over threads, each with its share of the cap. Below this size,
+     * starting the threads costs more than they save (measured).
+     */
+    private spreadsOverThreads(check: Check): boolean {
+        const { hosts, ports } = check.request;
+        return this.scanThreads > 1 && this.concurrency >= 2 && hosts.length === 1 && hosts[0].ipFamily !== 0
+            && ports.length >= THREADED_SCAN_MIN_PORTS;
+    }
+
+    private startScan(check: Check): void {
+        const { hosts: [host], ports, timeoutMs, policy } = check.request;
+        check.nextProbe = check.size;
+        // The allow-list is applied here, as a probe would: a port not allowed is never connected to.
+        const results: PortResult[] = new Array(ports.length);
+        const allowed: number[] = [];
+        const allowedAt: number[] = [];
+        ports.forEach((port, index) => {
+            if (!policy || policy.permits(host.target, host.target, host.ipFamily as 4 | 6, port)) {
+                allowed.push(port);
+                allowedAt.push(index);
+                return;
+            }
+            results[index] = {
+                host: host.host, port, address: '', family: 0, latencyMs: 0, connections: 0,
+                error: new PortCheckError('TARGET_NOT_ALLOWED', { target: `${host.host}:${port}` }),
+            };
+        });
+        const workers = (this.workers ??= new ScanWorkers(this.scanThreads));
+        const ticket = workers.scan({ host, ports: allowed, timeoutMs, concurrency: this.concurrency }, (scanned) => {
+            this.scan = undefined;
+            scanned.forEach((result, i) => { results[allowedAt[i]] = result; });
+            check.complete(results);
+            this.pump();
+        });
+        this.scan = { check, ticket };
     }
 
     /**
