@@ -771,6 +771,8 @@ export class ProbePool {
      * change, so their resolutions are shared by every check of the pool.
      */
     private readonly resolutionOf = (host: ParsedHost): HostResolution => {
+        // A node's fixed host is the same parsed object message after message.
+        if (host === this.lastFixed?.host) return this.lastFixed;
         if (host.ipFamily === 0 && !isLocalhost(host.target)) return new HostResolution(host, this.lookup);
         const key = `${host.host}\0${host.target}`;
         let resolution = this.fixedResolutions.get(key);
@@ -779,10 +781,12 @@ export class ProbePool {
             if (this.fixedResolutions.size >= 1024) this.fixedResolutions.clear();
             this.fixedResolutions.set(key, resolution);
         }
+        this.lastFixed = resolution;
         return resolution;
     };
 
     private readonly fixedResolutions = new Map<string, HostResolution>();
+    private lastFixed?: HostResolution;
 
     /** Cancels every check: sockets destroyed, timers cleared, no callback. */
     cancelAll(): void {

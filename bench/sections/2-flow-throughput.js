@@ -24,7 +24,7 @@ const { closedPort } = require('../../test/lib/net-fixtures');
 const { startListeners, SERVICE_PORT } = require('../lib/listeners');
 const { bareScan } = require('../lib/bare');
 const { loadFlow, unloadFlow } = require('../lib/flow');
-const { median, fmt, collectGarbage } = require('../lib/stats');
+const { median, fmt } = require('../lib/stats');
 const { sectionMain, log } = require('../lib/section');
 
 const HOST = '127.0.0.1';
@@ -62,7 +62,7 @@ async function throughFlow(target, ports, window, counters) {
 
 sectionMain(async ({ quick }) => {
     const count = quick ? 5000 : 50000;
-    const rounds = quick ? 2 : 3;
+    const rounds = quick ? 2 : 5;
     const listeners = await startListeners([SERVICE_PORT]);
     const openPort = listeners.ports[0];
     const refusedPort = await closedPort(HOST);
@@ -92,7 +92,6 @@ sectionMain(async ({ quick }) => {
         const order = round % 2 ? [...names].reverse() : names;
         const rate = {};
         for (const name of order) {
-            collectGarbage();
             const result = await runners[name](mix);
             if (name !== 'bare' && result.trues !== count / 2) {
                 throw new Error(`${name}: ${result.trues} messages true, expected ${count / 2}`);

@@ -29,7 +29,7 @@ const { parseHost, parsePorts } = require('../../nodes/ports.js');
 const { startListeners } = require('../lib/listeners');
 const { bareScan, promisePool } = require('../lib/bare');
 const { loadFlow, unloadFlow } = require('../lib/flow');
-const { median, fmt, collectGarbage } = require('../lib/stats');
+const { median, fmt } = require('../lib/stats');
 const { sectionMain, log } = require('../lib/section');
 const portscanner = require('portscanner');
 
@@ -212,7 +212,6 @@ sectionMain(async ({ quick }) => {
         let listenedAfter;
         for (const name of order) {
             if (!tools[name]) continue;
-            collectGarbage();
             if (name === 'node') listenedBefore = listeningNow();
             results[name] = await tools[name]();
             if (name === 'node') listenedAfter = listeningNow();

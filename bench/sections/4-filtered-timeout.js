@@ -15,7 +15,7 @@ const { ProbePool } = require('../../nodes/probe.js');
 const { parseHost } = require('../../nodes/ports.js');
 const { filteredPort } = require('../../test/lib/net-fixtures');
 const { loadFlow, unloadFlow } = require('../lib/flow');
-const { percentile, fmt, collectGarbage, sleep } = require('../lib/stats');
+const { percentile, fmt, sleep } = require('../lib/stats');
 const { sectionMain, log } = require('../lib/section');
 
 const HOST = '127.0.0.1';
@@ -73,7 +73,6 @@ sectionMain(async ({ quick }) => {
         ]) {
             const samples = [];
             for (let r = 0; r < rounds; r++) {
-                collectGarbage();
                 samples.push(...await round());
                 await sleep(50);
             }
