@@ -20,13 +20,20 @@ const { parseHost } = require('../../nodes/ports.js');
 const { closedPort } = require('../../test/lib/net-fixtures');
 const { startListeners, SERVICE_PORT } = require('../lib/listeners');
 const { bareConnect } = require('../lib/bare');
-const { median, fmt } = require('../lib/stats');
+const { median, fmt, sleep } = require('../lib/stats');
 const { sectionMain, log } = require('../lib/section');
 
 const HOST = '127.0.0.1';
 
-/** Runs `count` probes one after the other; resolves with the elapsed ns per probe. */
-function sequential(count, probeOnce, expected) {
+/**
+ * Runs `count` probes one after the other; resolves with the elapsed ns per
+ * probe. The listener (another process) accepts no faster than we connect,
+ * and a busy machine can leave it behind: each run first gives it 100 ms to
+ * empty its accept queue (4,096 deep, more than a run's probes), so that it
+ * never overflows and drops a SYN (which a probe rightly reports filtered).
+ */
+async function sequential(count, probeOnce, expected) {
+    await sleep(100);
     return new Promise((resolve, reject) => {
         let left = count;
         const started = process.hrtime.bigint();

@@ -1,0 +1,125 @@
+'use strict';
+// ProbePool hands a check of THREADED_SCAN_MIN_PORTS ports or more of one IP
+// to worker threads (ScanWorkers): the same answers as in one thread, the
+// allow-list applied before any connection, the cap kept, and nothing left
+// running once the pool is cancelled. Real sockets on 127.0.0.1.
+const assert = require('assert');
+const fs = require('fs');
+const { ProbePool, THREADED_SCAN_MIN_PORTS } = require('../nodes/probe.js');
+const { makePolicy } = require('../nodes/allow.js');
+const { parseHost } = require('../nodes/ports.js');
+const { listenOpen, closedPort } = require('./lib/net-fixtures');
+
+const loopback = parseHost('127.0.0.1');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function check(pool, request) {
+    return new Promise((resolve) => pool.check(request, resolve));
+}
+
+function osThreads() {
+    return Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+}
+
+function openSockets() {
+    let count = 0;
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+        try {
+            if (fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) count++;
+        } catch {
+            // the readdir's own descriptor, gone by now
+        }
+    }
+    return count;
+}
+
+async function waitFor(condition, timeoutMs, what) {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await sleep(20);
+    }
+}
+
+/** THREADED_SCAN_MIN_PORTS ports in a row around `around`, within 1-65535. */
+function portsAround(around) {
+    const first = Math.max(1, Math.min(around - 100, 65536 - THREADED_SCAN_MIN_PORTS));
+    return Array.from({ length: THREADED_SCAN_MIN_PORTS }, (_, i) => first + i);
+}
+
+describe('ProbePool: big scans over worker threads', function () {
+    this.timeout(60000);
+    const pools = [];
+    const servers = [];
+    const poolOf = (...args) => {
+        const pool = new ProbePool(...args);
+        pools.push(pool);
+        return pool;
+    };
+
+    after(async function () {
+        for (const pool of pools) pool.cancelAll();
+        for (const server of servers) await server.close();
+    });
+
+    it('answers as one thread does, in the order of the ports, and uses threads to do it', async function () {
+        const open = await listenOpen('127.0.0.1');
+        servers.push(open);
+        const ports = portsAround(open.port).reverse();
+        const request = { hosts: [loopback], ports, timeoutMs: 1000 };
+        const threadsBefore = osThreads();
+        const threaded = await check(poolOf(64), request);
+        const threadsDuring = osThreads();
+        const single = await check(poolOf(64, undefined, { scanThreads: 1 }), request);
+
+        assert.ok(threadsDuring > threadsBefore, `worker threads started (${threadsBefore} -> ${threadsDuring})`);
+        assert.deepStrictEqual(threaded.map((r) => r.port), ports);
+        assert.deepStrictEqual(threaded.map((r) => [r.port, r.state, r.address, r.family]), single.map((r) => [r.port, r.state, r.address, r.family]));
+        assert.strictEqual(threaded.find((r) => r.port === open.port).state, 'open');
+        assert.ok(threaded.every((r) => r.host === '127.0.0.1' && !r.error && r.connections >= 1));
+    });
+
+    it('applies the allow/deny rules before connecting: a port not allowed is never connected to', async function () {
+        let accepted = 0;
+        const open = await listenOpen('127.0.0.1');
+        servers.push(open);
+        open.server.on('connection', () => { accepted++; });
+        const ports = portsAround(open.port);
+        const policy = makePolicy({ deny: [`127.0.0.1:${open.port}`] }, undefined);
+        const results = await check(poolOf(64), { hosts: [loopback], ports, timeoutMs: 1000, policy });
+
+        const denied = results.find((r) => r.port === open.port);
+        assert.strictEqual(denied.error.code, 'TARGET_NOT_ALLOWED');
+        assert.strictEqual(denied.state, undefined);
+        assert.strictEqual(denied.connections, 0);
+        assert.strictEqual(accepted, 0, 'no connection reached the port that is not allowed');
+        assert.ok(results.filter((r) => r !== denied).every((r) => r.state === 'closed' || r.state === 'open'));
+    });
+
+    it('holds every place under the cap while it runs: the next check waits for it', async function () {
+        const pool = poolOf(64);
+        const refused = await closedPort();
+        const order = [];
+        const big = check(pool, { hosts: [loopback], ports: portsAround(20000), timeoutMs: 1000 }).then(() => order.push('big'));
+        assert.strictEqual(pool.activeProbes, 64);
+        const small = check(pool, { hosts: [loopback], ports: [refused], timeoutMs: 1000 }).then(() => order.push('small'));
+        await Promise.all([big, small]);
+        assert.deepStrictEqual(order, ['big', 'small']);
+        assert.strictEqual(pool.activeProbes, 0);
+    });
+
+    it('is cancelled with the pool: no answer, threads ended, sockets closed', async function () {
+        const threadsBefore = osThreads();
+        const socketsBefore = openSockets();
+        const pool = new ProbePool(64);
+        let answered = false;
+        pool.check({ hosts: [loopback], ports: portsAround(30000), timeoutMs: 1000 }, () => { answered = true; });
+        await waitFor(() => openSockets() > socketsBefore, 5000, 'the scan to open sockets');
+        pool.cancelAll();
+        await waitFor(() => osThreads() <= threadsBefore, 5000, `threads back to ${threadsBefore} (now ${osThreads()})`);
+        await waitFor(() => openSockets() <= socketsBefore, 2000, `sockets back to ${socketsBefore} (now ${openSockets()})`);
+        await sleep(200);
+        assert.strictEqual(answered, false);
+        assert.strictEqual(pool.activeProbes, 0);
+    });
+});
