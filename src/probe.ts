@@ -612,6 +612,9 @@ class PortProbe {
     }
 }
 
+/** The longest an answered probe's leftover connection waits to be closed (see ProbePool.closeSoon). */
+const CLOSE_DELAY_MAX_MS = 20;
+
 /** From this many ports of one IP, a check is spread over threads (see ProbePool). */
 export const THREADED_SCAN_MIN_PORTS = 8192;
 
@@ -704,27 +707,40 @@ export class ProbePool {
     private readonly active = new Set<PortProbe>();
     readonly deadlines = new Deadlines();
     /**
-     * Connections of answered probes, closed two turns of the loop later:
-     * Node-RED delivers a sent message on the next turn, so the answers
-     * reach the next node before these close() calls are paid for. Until
-     * then each holds its probe's place under the cap, so the sockets open
-     * never outnumber Max concurrent.
+     * Connections of answered probes (a filtered port's), closed once the
+     * answers stop coming: when a millisecond passes with no new one, or at
+     * most CLOSE_DELAY_MAX_MS after the first. Hundreds of deadlines expire
+     * together; their answers (and Node-RED's delivery of them) go out
+     * first, and the close() calls, which cost as much again, come after.
+     * Until then each keeps its probe's place under the cap, so the sockets
+     * open never outnumber Max concurrent.
      */
     private closing: Socket[] = [];
-    private closingTimer?: NodeJS.Immediate;
+    private closingSince = 0;
+    private closingAdded = false;
+    private closingTimer?: NodeJS.Timeout;
 
     readonly closeSoon = (socket: Socket): void => {
+        if (this.closing.length === 0) this.closingSince = performance.now();
         this.closing.push(socket);
-        this.closingTimer ??= setImmediate(this.closeNextTurn);
+        this.closingAdded = true;
+        this.closingTimer ??= setTimeout(this.closeWhenQuiet, 1);
     };
 
-    private readonly closeNextTurn = (): void => {
-        this.closingTimer = setImmediate(this.closeAll);
+    private readonly closeWhenQuiet = (): void => {
+        this.closingTimer = undefined;
+        if (this.closingAdded && performance.now() - this.closingSince < CLOSE_DELAY_MAX_MS) {
+            this.closingAdded = false;
+            this.closingTimer = setTimeout(this.closeWhenQuiet, 1);
+            return;
+        }
+        this.closeAll();
     };
 
     private readonly closeAll = (): void => {
-        if (this.closingTimer) clearImmediate(this.closingTimer);
+        if (this.closingTimer) clearTimeout(this.closingTimer);
         this.closingTimer = undefined;
+        this.closingAdded = false;
         const closing = this.closing;
         this.closing = [];
         for (const socket of closing) socket.destroy();
