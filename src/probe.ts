@@ -622,16 +622,12 @@ export const THREADED_SCAN_MIN_PORTS = 8192;
 export type CheckCallback<R extends CheckRequest> = (results: PortResult[], request: R) => void;
 
 /**
- * One check: hosts × ports, probed under the pool's cap. A queued check is
- * small (messages can queue by the hundred thousand): what its probes need
- * is made when the first one starts.
+ * One check: hosts × ports, probed under the pool's cap. Made when it
+ * leaves the queue (messages can queue by the hundred thousand, and a
+ * queued one is only its request and callback).
  */
-class Check implements CheckTicket {
+class Check {
     nextProbe = 0;
-    /** Probes of this check in flight. */
-    active = 0;
-    /** Cancelled, or called back: nothing more to do. */
-    over = false;
     private results?: PortResult[];
     private remaining = 0;
     /** One per host; a single host's is kept alone (the common case needs no array). */
@@ -639,7 +635,6 @@ class Check implements CheckTicket {
 
     constructor(
         readonly request: CheckRequest,
-        private readonly pool: ProbePool,
         private readonly callback: CheckCallback<CheckRequest>,
     ) {}
 
@@ -647,12 +642,8 @@ class Check implements CheckTicket {
         return this.request.hosts.length * this.request.ports.length;
     }
 
-    cancel(): void {
-        this.pool.cancelCheck(this);
-    }
-
     hasProbesToStart(): boolean {
-        return !this.over && this.nextProbe < this.size;
+        return this.nextProbe < this.size;
     }
 
     /** Called before the first probe starts. */
@@ -675,23 +666,14 @@ class Check implements CheckTicket {
 
     /** All results at once (a scan spread over threads). */
     complete(results: PortResult[]): void {
-        this.over = true;
         this.callback(results, this.request);
     }
 
     onResult(index: number, result: PortResult): void {
         const results = this.results as PortResult[];
         results[index] = result;
-        if (--this.remaining === 0) {
-            this.over = true;
-            this.callback(results, this.request);
-        }
+        if (--this.remaining === 0) this.callback(results, this.request);
     }
-}
-
-/** A handle on a started check, to cancel it. */
-export interface CheckTicket {
-    cancel(): void;
 }
 
 /**
@@ -700,9 +682,12 @@ export interface CheckTicket {
  * result per port, in the order of its ports, unless it is cancelled.
  */
 export class ProbePool {
-    /** Waiting checks from queueHead on; started ones are cleared to undefined. */
-    private readonly queue: Array<Check | undefined> = [];
+    /** Waiting checks, from queueHead on: each one's request and callback (undefined once gone). */
+    private readonly queuedRequests: Array<CheckRequest | undefined> = [];
+    private readonly queuedCallbacks: Array<CheckCallback<CheckRequest> | undefined> = [];
     private queueHead = 0;
+    /** The check whose probes are being started: it has left the queue. */
+    private current?: Check;
     private inFlight = 0;
     private readonly active = new Set<PortProbe>();
     readonly deadlines = new Deadlines();
@@ -751,7 +736,7 @@ export class ProbePool {
     private workers?: ScanWorkers;
     private readonly scanThreads: number;
     /** A check spread over threads: it holds every place under the cap until it answers. */
-    private scan?: { check: Check; ticket: ScanTicket };
+    private scan?: ScanTicket;
 
     constructor(
         readonly concurrency: number,
@@ -770,16 +755,11 @@ export class ProbePool {
      * by host, and the request itself (so that one function can serve many
      * checks). A check of no host or no port calls back at once.
      */
-    check<R extends CheckRequest>(request: R, callback: CheckCallback<R>): CheckTicket {
-        const check = new Check(request, this, callback as CheckCallback<CheckRequest>);
-        if (check.size === 0) {
-            check.over = true;
-            callback([], request);
-            return check;
-        }
-        this.queue.push(check);
+    check<R extends CheckRequest>(request: R, callback: CheckCallback<R>): void {
+        if (request.hosts.length === 0 || request.ports.length === 0) return callback([], request);
+        this.queuedRequests.push(request);
+        this.queuedCallbacks.push(callback as CheckCallback<CheckRequest>);
         this.pump();
-        return check;
     }
 
     /**
@@ -806,62 +786,33 @@ export class ProbePool {
 
     /** Cancels every check: sockets destroyed, timers cleared, no callback. */
     cancelAll(): void {
-        for (let i = this.queueHead; i < this.queue.length; i++) {
-            const check = this.queue[i];
-            if (check) check.over = true;
-        }
-        this.queue.length = 0;
+        this.queuedRequests.length = 0;
+        this.queuedCallbacks.length = 0;
         this.queueHead = 0;
-        for (const probe of this.active) {
-            probe.check.over = true;
-            probe.cancel();
-        }
+        this.current = undefined;
+        for (const probe of this.active) probe.cancel();
         this.active.clear();
         this.inFlight = 0;
         this.deadlines.clear();
         this.closeAll();
-        if (this.scan) {
-            this.scan.check.over = true;
-            this.scan.ticket.cancel();
-            this.scan = undefined;
-        }
+        this.scan?.cancel();
+        this.scan = undefined;
         // The threads end with the checks (a node's close): nothing is left running.
         void this.workers?.close();
         this.workers = undefined;
-    }
-
-    cancelCheck(check: Check): void {
-        if (check.over) return;
-        check.over = true;
-        if (this.scan?.check === check) {
-            this.scan.ticket.cancel();
-            this.scan = undefined;
-        }
-        if (check.active > 0) {
-            for (const probe of this.active) {
-                if (probe.check !== check) continue;
-                probe.cancel();
-                this.active.delete(probe);
-                this.inFlight--;
-            }
-            check.active = 0;
-        }
-        this.pump();
     }
 
     /** From a probe: its one answer. */
     onProbeResult(probe: PortProbe, result: PortResult): void {
         this.active.delete(probe);
         this.inFlight--;
-        const check = probe.check;
-        check.active--;
-        check.onResult(probe.index, result);
+        probe.check.onResult(probe.index, result);
         this.pump();
     }
 
     private pump(): void {
         while (!this.scan && this.inFlight + this.closing.length < this.concurrency) {
-            const check = this.headOfQueue();
+            const check = this.nextCheck();
             if (!check) return;
             if (check.nextProbe === 0 && this.spreadsOverThreads(check)) {
                 // It takes every place under the cap, once the probes before it are done.
@@ -909,29 +860,32 @@ export class ProbePool {
             check.complete(results);
             this.pump();
         });
-        this.scan = { check, ticket };
+        this.scan = ticket;
     }
 
-    /**
-     * The first check with a port left to start. Checks that have started all
-     * their ports leave the queue at once, so a queue that never empties
-     * under steady traffic holds only the waiting ones.
-     */
-    private headOfQueue(): Check | undefined {
-        const queue = this.queue;
-        while (this.queueHead < queue.length) {
-            const check = queue[this.queueHead];
-            if (check && check.hasProbesToStart()) {
-                // Drop the used front of the array now and then: O(1) amortised.
-                if (this.queueHead >= 1024 && this.queueHead * 2 >= queue.length) {
-                    queue.splice(0, this.queueHead);
+    /** The check with a port left to start: the current one, or the next from the queue. */
+    private nextCheck(): Check | undefined {
+        if (this.current?.hasProbesToStart()) return this.current;
+        this.current = undefined;
+        const requests = this.queuedRequests;
+        const callbacks = this.queuedCallbacks;
+        while (this.queueHead < requests.length) {
+            const request = requests[this.queueHead];
+            const callback = callbacks[this.queueHead];
+            requests[this.queueHead] = callbacks[this.queueHead] = undefined;
+            this.queueHead++;
+            if (request && callback) {
+                // Drop the used front of the arrays now and then: O(1) amortised.
+                if (this.queueHead >= 1024 && this.queueHead * 2 >= requests.length) {
+                    requests.splice(0, this.queueHead);
+                    callbacks.splice(0, this.queueHead);
                     this.queueHead = 0;
                 }
-                return check;
+                return (this.current = new Check(request, callback));
             }
-            queue[this.queueHead++] = undefined;
         }
-        queue.length = 0;
+        requests.length = 0;
+        callbacks.length = 0;
         this.queueHead = 0;
         return undefined;
     }
@@ -946,7 +900,6 @@ export class ProbePool {
         // into pump() however many ports the check has.
         if (answeredAtOnce) return check.onResult(index, answeredAtOnce);
         this.inFlight++;
-        check.active++;
         this.active.add(probe);
     }
 }

@@ -3,7 +3,7 @@
  * its own `ProbePool`, and answers each shard once, compactly encoded.
  */
 import { parentPort, type MessagePort } from 'worker_threads';
-import { ProbePool, type CheckTicket, type PortResult } from './probe';
+import { ProbePool, type PortResult } from './probe';
 import { STATE_CODES, type ShardAnswer, type ShardCommand, type WorkerCommand } from './scan-protocol';
 
 function parentOrFail(): MessagePort {
@@ -13,7 +13,8 @@ function parentOrFail(): MessagePort {
 
 const parent = parentOrFail();
 
-const running = new Map<number, CheckTicket>();
+/** The shards in progress: each one's pool, to cancel it. */
+const running = new Map<number, ProbePool>();
 
 function encode(scanId: number, results: readonly PortResult[]): ShardAnswer {
     const count = results.length;
@@ -43,21 +44,18 @@ function encode(scanId: number, results: readonly PortResult[]): ShardAnswer {
 
 function startShard(command: ShardCommand): void {
     const { scanId } = command;
-    let answered = false;
     const pool = new ProbePool(command.concurrency);
     const request = { hosts: [command.host], ports: Array.from(command.ports), timeoutMs: command.timeoutMs };
-    const ticket = pool.check(request, (results) => {
-        answered = true;
+    running.set(scanId, pool);
+    pool.check(request, (results) => {
         running.delete(scanId);
         const answer = encode(scanId, results);
         parent.postMessage(answer, [answer.states.buffer, answer.latencies.buffer, answer.connections.buffer]);
     });
-    // A check can answer inside check() (no socket needed): nothing left to cancel then.
-    if (!answered) running.set(scanId, ticket);
 }
 
 parent.on('message', (command: WorkerCommand) => {
     if (command.type === 'scan') return startShard(command);
-    running.get(command.scanId)?.cancel();
+    running.get(command.scanId)?.cancelAll();
     running.delete(command.scanId);
 });

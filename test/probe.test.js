@@ -283,7 +283,7 @@ describe('probe.ts: the TCP probe on loopback', function () {
             await new Promise((resolve) => {
                 const submit = () => pool.check({ hosts: [loopback], ports: [refused], timeoutMs: 1000 }, () => {
                     done++;
-                    longest = Math.max(longest, pool.queue.length);
+                    longest = Math.max(longest, pool.queuedRequests.length);
                     if (done === 20000) resolve();
                     else if (done <= 20000 - 100) submit();
                 });
