@@ -7,6 +7,7 @@ const { ScanWorkers, defaultThreadCount } = require('../nodes/scan-workers.js');
 const { ProbePool } = require('../nodes/probe.js');
 const { PortCheckError } = require('../nodes/errors.js');
 const { parseHost } = require('../nodes/ports.js');
+const { openSockets, osThreads, waitFor } = require('./lib/process-stats');
 const { listenOpen, closedPorts, filteredPort } = require('./lib/net-fixtures');
 
 const loopback = parseHost('127.0.0.1');
@@ -30,34 +31,9 @@ function comparable(result) {
     return { ...rest, error: { name, message, code, params, systemCode } };
 }
 
-/** Sockets open in this process, all threads together (Linux). */
-function openSockets() {
-    let count = 0;
-    for (const fd of fs.readdirSync('/proc/self/fd')) {
-        try {
-            if (fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) count++;
-        } catch {
-            // the readdir's own descriptor, gone by now
-        }
-    }
-    return count;
-}
-
-function osThreads() {
-    return Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
-}
-
 /** Handles that hold the event loop open for a worker (a ref'd worker shows as its MessagePort). */
 function refedWorkerHandles() {
     return process.getActiveResourcesInfo().filter((name) => /Worker|MessagePort/.test(name)).length;
-}
-
-async function waitFor(condition, timeoutMs, what) {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(20);
-    }
 }
 
 describe('scan-workers.ts: one host\'s ports over worker threads, on loopback', function () {

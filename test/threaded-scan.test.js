@@ -4,10 +4,10 @@
 // allow-list applied before any connection, the cap kept, and nothing left
 // running once the pool is cancelled. Real sockets on 127.0.0.1.
 const assert = require('assert');
-const fs = require('fs');
 const { ProbePool, THREADED_SCAN_MIN_PORTS } = require('../nodes/probe.js');
 const { makePolicy } = require('../nodes/allow.js');
 const { parseHost } = require('../nodes/ports.js');
+const { openSockets, osThreads, waitFor } = require('./lib/process-stats');
 const { listenOpen, closedPort } = require('./lib/net-fixtures');
 
 const loopback = parseHost('127.0.0.1');
@@ -15,30 +15,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function check(pool, request) {
     return new Promise((resolve) => pool.check(request, resolve));
-}
-
-function osThreads() {
-    return Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
-}
-
-function openSockets() {
-    let count = 0;
-    for (const fd of fs.readdirSync('/proc/self/fd')) {
-        try {
-            if (fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) count++;
-        } catch {
-            // the readdir's own descriptor, gone by now
-        }
-    }
-    return count;
-}
-
-async function waitFor(condition, timeoutMs, what) {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(20);
-    }
 }
 
 /** THREADED_SCAN_MIN_PORTS ports in a row around `around`, within 1-65535. */
