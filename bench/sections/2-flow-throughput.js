@@ -62,7 +62,7 @@ async function throughFlow(target, ports, window, counters) {
 
 sectionMain(async ({ quick }) => {
     const count = quick ? 5000 : 50000;
-    const rounds = quick ? 2 : 5;
+    const rounds = quick ? 2 : 7;
     const listeners = await startListeners([SERVICE_PORT]);
     const openPort = listeners.ports[0];
     const refusedPort = await closedPort(HOST);
