@@ -308,12 +308,11 @@ export = function (RED: NodeAPI): void {
         const hostSource = sourceOf(config.host, hostType);
         const portSource = sourceOf(config.port, portType);
         const timeoutSource = sourceOf(config.timeout, timeoutType);
-        const readAtOnce = [hostSource, portSource, timeoutSource].every((source) => source.kind !== 'evaluated');
+        const readAtOnce = hostSource.kind !== 'evaluated' && portSource.kind !== 'evaluated' && timeoutSource.kind !== 'evaluated';
 
         /** A literal's or a plain msg property's value. */
-        function valueOf(source: Source, msg: NodeMessage): unknown {
-            if (source.kind === 'literal') return source.value;
-            return (msg as unknown as Record<string, unknown>)[(source as { key: string }).key];
+        function valueOf(source: Exclude<Source, { kind: 'evaluated' }>, msg: NodeMessage): unknown {
+            return source.kind === 'literal' ? source.value : (msg as unknown as Record<string, unknown>)[source.key];
         }
 
         /** A TypedInput's value for this message; an expression that fails to evaluate is reported as `invalid`. */
@@ -384,8 +383,9 @@ export = function (RED: NodeAPI): void {
             return expected === 'open' ? state === 'open' : state !== 'open';
         }
 
-        function isSlow(result: PortResult): boolean {
-            return options.slowAboveMs > 0 && result.state === 'open' && result.latencyMs > options.slowAboveMs;
+        /** Whether an open port answered slower than Slow above; undefined when that does not apply. */
+        function slowness(result: PortResult): boolean | undefined {
+            return options.slowAboveMs > 0 && result.state === 'open' ? result.latencyMs > options.slowAboveMs : undefined;
         }
 
         function toReport(expected: ExpectedState, result: PortResult): PortReport {
@@ -402,7 +402,8 @@ export = function (RED: NodeAPI): void {
             if (result.state) {
                 report.state = result.state;
                 report.match = matches(expected, result.state);
-                if (options.slowAboveMs > 0 && result.state === 'open') report.slow = isSlow(result);
+                const slow = slowness(result);
+                if (slow !== undefined) report.slow = slow;
             }
             if (result.error) report.error = errorReport(result.error);
             return report;
@@ -489,7 +490,6 @@ export = function (RED: NodeAPI): void {
                 port: result.port,
                 address: result.address,
                 family: result.family,
-                state: result.state,
                 expected,
                 match,
                 latencyMs: result.latencyMs,
@@ -498,11 +498,12 @@ export = function (RED: NodeAPI): void {
                 elapsedMs: elapsedSince(item.startedAt),
             };
             if (result.error) {
-                delete report.state;
                 report.error = errorReport(result.error);
-            } else if (options.slowAboveMs > 0 && result.state === 'open') {
-                report.slow = isSlow(result);
+                return report;
             }
+            report.state = result.state;
+            const slow = slowness(result);
+            if (slow !== undefined) report.slow = slow;
             return report;
         }
 

@@ -679,7 +679,9 @@ class Check {
 /**
  * Runs checks with at most `concurrency` port probes in flight; the rest
  * wait in a first-in first-out queue. Each check calls back once with one
- * result per port, in the order of its ports, unless it is cancelled.
+ * result per port, in the order of its ports, unless it is cancelled. The
+ * probes' deadlines share one timer; a scan of thousands of ports of one IP
+ * is spread over worker threads (ScanWorkers).
  */
 export class ProbePool {
     /** Waiting checks, from queueHead on: each one's request and callback (undefined once gone). */
