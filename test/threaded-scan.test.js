@@ -9,9 +9,9 @@ const { makePolicy } = require('../nodes/allow.js');
 const { parseHost } = require('../nodes/ports.js');
 const { openSockets, osThreads, waitFor } = require('./lib/process-stats');
 const { listenOpen, closedPort } = require('./lib/net-fixtures');
+const { helper, load, collect, sleep } = require('./lib/node-red');
 
 const loopback = parseHost('127.0.0.1');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function check(pool, request) {
     return new Promise((resolve) => pool.check(request, resolve));
@@ -97,5 +97,36 @@ describe('ProbePool: big scans over worker threads', function () {
         await sleep(200);
         assert.strictEqual(answered, false);
         assert.strictEqual(pool.activeProbes, 0);
+    });
+
+    describe('through the node', function () {
+        afterEach(async function () {
+            await helper.unload();
+        });
+
+        it('answers a whole-range message, and a redeploy mid-scan sends nothing and ends the threads', async function () {
+            const open = await listenOpen('127.0.0.1');
+            servers.push(open);
+            await load([
+                { id: 'pc', type: 'port-check', host: '127.0.0.1', hostType: 'str', port: 'port', portType: 'msg', check: 'open', timeout: '1', timeoutType: 'num', concurrency: 128, wires: [['out']] },
+                { id: 'out', type: 'helper' },
+            ]);
+            const node = helper.getNode('pc');
+            const out = collect('out');
+            const threadsBefore = osThreads();
+            node.receive({ port: '1-65535' });
+            const [msg] = await out.waitFor(1, 30000);
+            assert.strictEqual(msg.portCheck.results.length, 65535);
+            assert.ok(msg.portCheck.open.includes(open.port), `open ${msg.portCheck.open}`);
+            assert.ok(msg.portCheck.results.every((r) => r.state && !r.error), 'every port has a state');
+            assert.ok(osThreads() > threadsBefore, 'the scan ran on threads');
+
+            node.receive({ port: '1-65535' });
+            await sleep(300);
+            await node.close(false);
+            await waitFor(() => osThreads() <= threadsBefore, 5000, `threads back to ${threadsBefore} (now ${osThreads()})`);
+            await sleep(200);
+            assert.strictEqual(out.messages.length, 1, 'nothing sent after the redeploy');
+        });
     });
 });
