@@ -8,6 +8,7 @@
 //   node bench/run.js            the full bench (about 5 minutes)
 //   node bench/run.js --quick    small counts, for trying changes; writes nothing
 //   node bench/run.js --only=1,3 some sections only; writes nothing
+//   node bench/threads-threshold.js   (apart) threads against one thread, by scan size
 //
 // Sections (each in its own child process, see bench/sections/*.js):
 //   1   one probe, open and refused: the node's probe vs bare net.connect

@@ -1,14 +1,16 @@
 'use strict';
 // One-off timing of ScanWorkers against a single-threaded ProbePool on
 // 127.0.0.1 (not part of bench/run.js): a whole-range scan and smaller
-// ranges, to choose the port count above which the node should use threads.
-// Run after `npx tsc -p tsconfig.json`: node bench/scan-workers-probe.js
+// ranges, to choose the port count from which ProbePool uses threads
+// (THREADED_SCAN_MIN_PORTS in src/probe.ts).
+// Run after `npm run build`: node bench/threads-threshold.js
 // SKIP_PORTS=2024,… leaves out ports that must not be touched (a control
 // service of the machine, say).
 const { performance } = require('perf_hooks');
 const { ProbePool } = require('../nodes/probe.js');
 const { ScanWorkers } = require('../nodes/scan-workers.js');
 const { parseHost } = require('../nodes/ports.js');
+const { median } = require('./lib/stats');
 
 const HOST = parseHost('127.0.0.1');
 const TIMEOUT_MS = 1000;
@@ -19,12 +21,6 @@ const RANGES = [65535, 16384, 4096, 1024];
 const SKIPPED_PORTS = new Set((process.env.SKIP_PORTS || '').split(',').filter(Boolean).map(Number));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function median(values) {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function portsUpTo(last) {
     return Array.from({ length: last }, (_, i) => i + 1).filter((port) => !SKIPPED_PORTS.has(port));
@@ -41,7 +37,7 @@ function timed(start) {
     });
 }
 
-const singleThread = (ports) => timed((done) => new ProbePool(CONCURRENCY).check({ hosts: [HOST], ports, timeoutMs: TIMEOUT_MS }, done));
+const singleThread = (ports) => timed((done) => new ProbePool(CONCURRENCY, undefined, { scanThreads: 1 }).check({ hosts: [HOST], ports, timeoutMs: TIMEOUT_MS }, done));
 const onWorkers = (workers, ports) => timed((done) => workers.scan({ host: HOST, ports, timeoutMs: TIMEOUT_MS, concurrency: CONCURRENCY }, done));
 
 async function main() {
