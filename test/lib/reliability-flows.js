@@ -6,6 +6,7 @@
 const { spawn } = require('child_process');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load } = require('./node-red');
+const { closedPort, filteredPort } = require('./net-fixtures');
 
 // Node ids no generated property value will equal (Node-RED takes a
 // property whose value is a node's id for a reference to that node).
@@ -85,4 +86,24 @@ function openPortProcess(host = '127.0.0.1', how = 'destroy') {
     });
 }
 
-module.exports = { messageDrivenFlow, loadFlow, sink, openPortProcess, helper, IDS };
+/**
+ * Registers the suite's before/after hooks for the three loopback targets:
+ * an open port (in a child process), a refused one and a filtered one.
+ * Returns an object whose `open`, `refused` and `filtered` are set once
+ * `before` has run.
+ */
+function loopbackTargets() {
+    const targets = {};
+    before(async function () {
+        targets.open = await openPortProcess();
+        targets.refused = await closedPort();
+        targets.filtered = await filteredPort();
+    });
+    after(async function () {
+        targets.filtered?.close();
+        await targets.open?.close();
+    });
+    return targets;
+}
+
+module.exports = { messageDrivenFlow, loadFlow, sink, openPortProcess, loopbackTargets, helper, IDS };

@@ -14,8 +14,7 @@
 // the whole suite 2 min 40 s, so 50,000 is the largest count that fits.
 // (leaks.test.js still runs 100,000 probes by default, in a child process.)
 const assert = require('assert');
-const { closedPort, filteredPort } = require('../lib/net-fixtures');
-const { messageDrivenFlow, loadFlow, sink, openPortProcess, helper } = require('../lib/reliability-flows');
+const { messageDrivenFlow, loadFlow, sink, loopbackTargets, helper } = require('../lib/reliability-flows');
 const {
     scale, assertErrorText, watchNode, resetHelperHistory, trackSockets, watchProcessFailures, waitUntil, mb, snapshot,
     resourcesAbove,
@@ -42,17 +41,12 @@ function random(seed) {
 
 describe('reliability: conservation under load', function () {
     this.timeout(scale(170000, 1800000));
-    let open;
-    let refused;
-    let filtered;
+    const targets = loopbackTargets();
     let dnsServer;
     let resolver;
     let guard;
 
     before(async function () {
-        open = await openPortProcess();
-        refused = await closedPort();
-        filtered = await filteredPort();
         // Names under .invalid are answered NXDOMAIN by a DNS server on
         // 127.0.0.1, asked through dns.Resolver: no query leaves the machine.
         dnsServer = await startDnsServer((name) => (name.endsWith('.invalid') ? 'nxdomain' : 'swallow'));
@@ -65,12 +59,11 @@ describe('reliability: conservation under load', function () {
         guard.restore();
         resolver.cancel();
         await helper.unload();
-        filtered.close();
-        await open.close();
         await dnsServer.close();
     });
 
     it(`settles each of ${COUNT.toLocaleString('en-US')} mixed messages exactly once, with its _msgid and the right result`, async function () {
+        const { open, refused, filtered } = targets;
         const failures = watchProcessFailures();
         try {
             await loadFlow(messageDrivenFlow(NODES.map((n) => ({ ...n, concurrency: CAP }))));

@@ -8,8 +8,7 @@
 // the limit, every result is the right state.
 const assert = require('assert');
 const path = require('path');
-const { closedPort, filteredPort } = require('../lib/net-fixtures');
-const { openPortProcess } = require('../lib/reliability-flows');
+const { loopbackTargets } = require('../lib/reliability-flows');
 const { scale, runWithFdLimit, assertErrorText } = require('../lib/reliability-harness');
 
 const LIMIT = 128;
@@ -52,21 +51,10 @@ function checkOutcomes(report, { allowLocalError }) {
 
 describe('reliability: fd exhaustion', function () {
     this.timeout(scale(90000, 300000));
-    let open;
-    let refused;
-    let filtered;
-
-    before(async function () {
-        open = await openPortProcess();
-        refused = await closedPort();
-        filtered = await filteredPort();
-    });
-    after(async function () {
-        filtered.close();
-        await open.close();
-    });
+    const targets = loopbackTargets();
 
     it(`a burst of ${BURST} messages with the cap (256) above a ${LIMIT}-fd limit: right states or "Local error", never a false state`, async function () {
+        const { open, refused, filtered } = targets;
         const { report } = await runWithFdLimit(LIMIT, SCRIPT, [BURST, 256, open.port, refused, filtered.port], 80000);
         assert.strictEqual(report.limit, LIMIT, 'the child runs under the limit');
         assert.deepStrictEqual(report.failures, [], 'no uncaught exception or unhandled rejection');
@@ -80,6 +68,7 @@ describe('reliability: fd exhaustion', function () {
     });
 
     it(`with the cap below the limit (4 nodes x 8, two sockets a localhost probe) every result is right`, async function () {
+        const { open, refused, filtered } = targets;
         const { report } = await runWithFdLimit(LIMIT, SCRIPT, [BURST, 8, open.port, refused, filtered.port], 80000);
         assert.strictEqual(report.limit, LIMIT);
         assert.deepStrictEqual(report.failures, []);

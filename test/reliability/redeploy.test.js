@@ -7,8 +7,7 @@
 // begun and nothing done once it is over; fds and handles are back to the
 // baseline. Then the same flow is deployed again and answers at once.
 const assert = require('assert');
-const { closedPort, filteredPort } = require('../lib/net-fixtures');
-const { loadFlow, sink, openPortProcess, helper } = require('../lib/reliability-flows');
+const { loadFlow, sink, loopbackTargets, helper } = require('../lib/reliability-flows');
 const {
     scale, snapshot, resourcesAbove, activeResources, waitUntil, resetHelperHistory, watchProcessFailures, collectGarbage,
 } = require('../lib/reliability-harness');
@@ -52,22 +51,13 @@ function watchPhases(node, phase) {
 
 describe('reliability: redeploy under load', function () {
     this.timeout(scale(60000, 180000));
-    let open;
-    let refused;
-    let filtered;
-
-    before(async function () {
-        open = await openPortProcess();
-        refused = await closedPort();
-        filtered = await filteredPort();
-    });
+    const targets = loopbackTargets();
     after(async function () {
         await helper.unload();
-        filtered.close();
-        await open.close();
     });
 
     it(`stops within 1 s with ${IN_FLIGHT.toLocaleString('en-US')} probes and ${2 * DELAYED} delays in flight, loses nothing, sends nothing after, and redeploys`, async function () {
+        const { open, refused, filtered } = targets;
         const failures = watchProcessFailures();
         try {
             await new Promise((resolve) => setTimeout(resolve, 100));
