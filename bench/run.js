@@ -17,8 +17,9 @@
 //   4   filtered port: how late the answer comes after the timeout
 //   5a  memory of 100,000 messages queued behind the cap
 //   5b  memory and handles before/after 1,000,000 probes
+//   5c  memory of one big message: a whole port range, 256 hosts × 256 ports
 //
-// Garbage collection is forced only in the memory sections (5a, 5b). The
+// Garbage collection is forced only in the memory sections (5a, 5b, 5c). The
 // speed sections let V8 collect as it would in a running Node-RED: a forced
 // full GC shrinks the young generation, and the next few thousand probes of
 // whichever side ran next were 20-40% slower (measured in section 1).
@@ -36,6 +37,7 @@ const SECTIONS = [
     { id: '4', name: '4-filtered-timeout', title: 'Filtered port: lateness' },
     { id: '5a', name: '5a-memory-queue', title: 'Memory: queued messages' },
     { id: '5b', name: '5b-memory-million', title: 'Memory: a million probes' },
+    { id: '5c', name: '5c-memory-one-message', title: 'Memory: one big message' },
 ];
 // Every section may collect garbage between runs (and 5a/5b must, to measure memory).
 const EXEC_ARGV = ['--expose-gc'];
@@ -109,7 +111,7 @@ async function main() {
         `- Load average (1/5/15 min): ${loadAtStart} at the start, ${loadavg()} at the end`,
         `- Repetitions: the Runs column (each row's values are medians over its runs; ratios are the median of per-run ratios where a run measures both sides back to back)`,
         `- Mode: ${quick ? 'QUICK (small counts, not for comparison)' : 'full'}; the whole bench took ${fmt(elapsedS)} s`,
-        '- Traffic: loopback only (127.0.0.1); every section in its own `node --expose-gc` child process; garbage collection forced only in the memory sections (5a, 5b)',
+        '- Traffic: loopback only (127.0.0.1); every section in its own `node --expose-gc` child process; garbage collection forced only in the memory sections (5a, 5b, 5c)',
         '',
         table(rows),
         '',

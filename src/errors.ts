@@ -19,7 +19,9 @@ export type ErrorCode =
     | 'TARGET_NOT_ALLOWED'
     | 'CANNOT_RESOLVE'
     | 'LOCAL_ERROR'
-    | 'CONNECTION_FAILED';
+    | 'CONNECTION_FAILED'
+    | 'TOO_MANY_PROBES'
+    | 'INTERNAL_ERROR';
 
 export type ErrorParams = Record<string, string>;
 
@@ -51,3 +53,20 @@ export function describeValue(value: unknown): string {
     }
     return Object.prototype.toString.call(value);
 }
+
+/**
+ * The error of a fault in this code itself (a bug): it fails the one probe
+ * or check it happened in, never the process. The text says what was
+ * thrown; the stack goes to the pool's fault handler.
+ */
+export function internalError(err: unknown): PortCheckError {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : describeValue(err);
+    return new PortCheckError('INTERNAL_ERROR', { message: message.length > 200 ? message.slice(0, 197) + '...' : message });
+}
+
+/** Where the pool reports faults it contained; the default warns on the process. */
+export type FaultHandler = (err: unknown) => void;
+
+export const warnFault: FaultHandler = (err) => {
+    process.emitWarning(`port-check: internal error contained: ${err instanceof Error ? err.stack : String(err)}`);
+};

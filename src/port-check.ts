@@ -7,11 +7,12 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { performance } from 'perf_hooks';
-import { PortCheckError, type ErrorCode } from './errors';
+import { PortCheckError, internalError, type ErrorCode } from './errors';
 import {
-    parseCheck, parseConcurrency, parseDelay, parseHosts, parseMode, parsePorts, parseSecondsOption,
-    parseTimeout, parseWholeNumber, type ExpectedState, type Mode, type ParsedHosts,
+    DEFAULT_MAX_PROBES, checkProbeCount, parseCheck, parseConcurrency, parseDelay, parseHosts, parseMode, parsePorts,
+    parseSecondsOption, parseTimeout, parseWholeNumber, type ExpectedState, type Mode, type ParsedHost, type ParsedHosts,
 } from './ports';
+import { roundMs } from './time';
 import { makePolicy, type TargetPolicy } from './allow';
 import { ProbePool, type CheckRequest, type PortResult, type PortState } from './probe';
 
@@ -43,6 +44,7 @@ interface PortCheckNodeDef extends NodeDef {
 interface PortCheckSettings {
     allow?: unknown;
     deny?: unknown;
+    maxProbesPerMessage?: unknown;
 }
 
 type Send = (msg: NodeMessage) => void;
@@ -82,6 +84,8 @@ interface Options {
     /** 0 when no threshold is set. */
     slowAboveMs: number;
     policy?: TargetPolicy;
+    /** Hosts × ports one message may ask for (settings.js portCheck.maxProbesPerMessage). */
+    maxProbes: number;
 }
 
 /**
@@ -202,6 +206,7 @@ function readOptions(config: PortCheckNodeDef, settings: PortCheckSettings | und
         waitTimeoutMs: parseSecondsOption(config.waitTimeout, 'Wait up to', false, 60000),
         slowAboveMs: parseWholeNumber(config.slowAbove, 'Slow above', 0, 0x7fffffff, 0),
         policy: makePolicy(settings, config.allow),
+        maxProbes: parseWholeNumber(settings?.maxProbesPerMessage, 'portCheck.maxProbesPerMessage', 1, 0x7fffffff, DEFAULT_MAX_PROBES),
     };
 }
 
@@ -274,7 +279,12 @@ export = function (RED: NodeAPI): void {
             node.status({ fill: 'red', shape: 'dot', text: errorText(err) });
         }
 
-        const pool = new ProbePool(options.concurrency);
+        /** A fault contained anywhere in the node's work: its message fails, its stack goes to the log. */
+        function logFault(err: unknown): void {
+            node.error(RED._('port-check.log.internal', { stack: err instanceof Error && err.stack ? err.stack : String(err) }));
+        }
+
+        const pool = new ProbePool(options.concurrency, undefined, { onFault: logFault });
         const pending = new PendingList();
         let closed = false;
 
@@ -302,7 +312,7 @@ export = function (RED: NodeAPI): void {
         }
 
         /** A fixed IP or Timeout is read once, not per message; its error is raised per message all the same. */
-        const literalHosts = once(() => parseHosts(config.host));
+        const literalHosts = once(() => parseHosts(config.host, options.maxProbes));
         const literalTimeout = once(() => parseTimeout(config.timeout));
 
         const hostSource = sourceOf(config.host, hostType);
@@ -315,17 +325,25 @@ export = function (RED: NodeAPI): void {
             return source.kind === 'literal' ? source.value : (msg as unknown as Record<string, unknown>)[source.key];
         }
 
-        /** A TypedInput's value for this message; an expression that fails to evaluate is reported as `invalid`. */
+        /**
+         * A TypedInput's value for this message; an expression that fails to
+         * evaluate (or throws) is reported as `invalid`. A context store may
+         * answer later, so the callback runs guarded.
+         */
         function evaluate(
-            source: Source, msg: NodeMessage,
+            item: Pending, source: Source,
             invalid: (expression: string, reason: string) => PortCheckError,
             callback: (err: PortCheckError | null, result?: unknown) => void,
         ): void {
-            if (source.kind !== 'evaluated') return callback(null, valueOf(source, msg));
+            if (source.kind !== 'evaluated') return callback(null, valueOf(source, item.msg));
             const { expression, type } = source;
-            RED.util.evaluateNodeProperty(expression, type, node, msg, (err, result) => {
-                callback(err ? invalid(`${type}.${expression}`, err.message) : null, result);
-            });
+            try {
+                RED.util.evaluateNodeProperty(expression, type, node, item.msg, (err, result) => {
+                    guarded(item, () => callback(err ? invalid(`${type}.${expression}`, err.message) : null, result));
+                });
+            } catch (err) {
+                callback(invalid(`${type}.${expression}`, err instanceof Error ? err.message : String(err)));
+            }
         }
 
         /** Makes the message's check from its host, port and timeout; returns the first error in them. */
@@ -334,8 +352,9 @@ export = function (RED: NodeAPI): void {
             item.rawPort = port;
             try {
                 if (configError) throw configError;
-                const parsedHosts = hostType === 'str' ? literalHosts() : parseHosts(host);
+                const parsedHosts = hostType === 'str' ? literalHosts() : parseHosts(host, options.maxProbes);
                 const ports = parsePorts(port);
+                checkProbeCount(parsedHosts, ports.ports.length, options.maxProbes);
                 item.timeoutMs = timeoutType === 'num' ? literalTimeout() : parseTimeout(timeout);
                 item.parsedHosts = parsedHosts;
                 item.hosts = parsedHosts.hosts;
@@ -350,14 +369,13 @@ export = function (RED: NodeAPI): void {
 
         /** Evaluates host, port and timeout through Node-RED; calls back once with the first error, if any. */
         function readEvaluated(item: Pending, callback: (error?: PortCheckError) => void): void {
-            const msg = item.msg;
-            evaluate(hostSource, msg, (value, reason) => new PortCheckError('INVALID_HOST', { value, reason }), (err, host) => {
+            evaluate(item, hostSource, (value, reason) => new PortCheckError('INVALID_HOST', { value, reason }), (err, host) => {
                 item.rawHost = host;
                 if (err) return callback(err);
-                evaluate(portSource, msg, (value) => new PortCheckError('INVALID_PORT', { value }), (err, port) => {
+                evaluate(item, portSource, (value) => new PortCheckError('INVALID_PORT', { value }), (err, port) => {
                     item.rawPort = port;
                     if (err) return callback(err);
-                    evaluate(timeoutSource, msg, (value) => new PortCheckError('INVALID_TIMEOUT', { value }), (err, timeout) => {
+                    evaluate(item, timeoutSource, (value) => new PortCheckError('INVALID_TIMEOUT', { value }), (err, timeout) => {
                         callback(err ?? prepare(item, host, port, timeout));
                     });
                 });
@@ -366,11 +384,42 @@ export = function (RED: NodeAPI): void {
 
         /** Runs `step` after `ms` (at once for 0), unless the node closes first. */
         function after(ms: number, item: Pending, step: () => void): void {
-            if (ms === 0) return step();
+            if (ms === 0) return guarded(item, step);
             item.timer = setTimeout(() => {
                 item.timer = undefined;
-                step();
+                guarded(item, step);
             }, ms);
+        }
+
+        /**
+         * Runs one step of a message's way; a throw (a fault of this code, or
+         * an Output property that cannot be set) fails that message with an
+         * internal error instead of escaping into a socket or timer callback,
+         * where it would take Node-RED down.
+         */
+        function guarded(item: Pending, step: () => void): void {
+            try {
+                step();
+            } catch (err) {
+                failInternally(item, err);
+            }
+        }
+
+        function failInternally(item: Pending, err: unknown): void {
+            logFault(err);
+            if (closed || !pending.has(item)) return;
+            const error = internalError(err);
+            showStatus(errorStatus, error);
+            const portCheck = { ...inputReport(item), attempts: item.attempts, error: errorReport(error) };
+            (item.msg as NodeMessage & { portCheck?: object }).portCheck = portCheck;
+            if (continueOnError) {
+                try {
+                    return deliver(item, false);
+                } catch {
+                    // The output itself cannot be set: the error is raised instead.
+                }
+            }
+            if (settle(item)) item.done(toNodeError(error));
         }
 
         /** True the one time a message may be settled; false once closed or settled. */
@@ -388,25 +437,22 @@ export = function (RED: NodeAPI): void {
             return options.slowAboveMs > 0 && result.state === 'open' ? result.latencyMs > options.slowAboveMs : undefined;
         }
 
+        /**
+         * One entry of a list's `results`. Each shape is one object literal with
+         * all of its keys, so V8 keeps every field in the object itself: a key
+         * added afterwards would cost a second allocation per entry (measured
+         * with bench section 5c).
+         */
         function toReport(expected: ExpectedState, result: PortResult): PortReport {
-            const report: PortReport = {
-                host: result.host,
-                port: result.port,
-                address: result.address,
-                family: result.family,
-                expected,
-                match: false,
-                latencyMs: result.latencyMs,
-                connections: result.connections,
-            };
-            if (result.state) {
-                report.state = result.state;
-                report.match = matches(expected, result.state);
-                const slow = slowness(result);
-                if (slow !== undefined) report.slow = slow;
+            const { host, port, address, family, latencyMs, connections, state } = result;
+            if (!state) {
+                const error = errorReport(result.error as PortCheckError);
+                return { host, port, address, family, expected, match: false, latencyMs, connections, error };
             }
-            if (result.error) report.error = errorReport(result.error);
-            return report;
+            const match = matches(expected, state);
+            const slow = slowness(result);
+            if (slow === undefined) return { host, port, address, family, expected, match, latencyMs, connections, state };
+            return { host, port, address, family, expected, match, latencyMs, connections, state, slow };
         }
 
         function singleStatus(report: { state?: PortState; slow?: boolean; latencyMs: number }): NodeStatus {
@@ -459,28 +505,32 @@ export = function (RED: NodeAPI): void {
             after(options.delayAfterMs, item, () => deliver(item, result));
         }
 
+        /** Sets the output and sends the message on; the output is set first, so a throw there leaves it unsettled. */
         function deliver(item: Pending, result: boolean): void {
-            if (!settle(item)) return;
+            if (closed || !pending.has(item)) return;
             if (outputKey) (item.msg as unknown as Record<string, unknown>)[outputKey] = result;
             else RED.util.setMessageProperty(item.msg, output, result, true);
+            if (!settle(item)) return;
             item.send(item.msg);
             item.done();
         }
 
-        function failBeforeCheck(item: Pending, error: PortCheckError): void {
-            const portCheck = {
+        /** What msg.portCheck says of a message that never got a result: its input as read. */
+        function inputReport(item: Pending): { host: unknown; port: unknown; expected: ExpectedState | undefined; match: false } {
+            return {
                 host: typeof item.rawHost === 'string' ? item.rawHost.trim() : item.rawHost,
                 port: item.rawPort,
                 expected: config.check === 'open' || config.check === 'closed' ? config.check : undefined,
                 match: false,
-                attempts: 0,
-                error: errorReport(error),
             };
-            finish(item, portCheck, error, false);
+        }
+
+        function failBeforeCheck(item: Pending, error: PortCheckError): void {
+            finish(item, { ...inputReport(item), attempts: 0, error: errorReport(error) }, error, false);
         }
 
         function elapsedSince(startedAt: number): number {
-            return Math.round((performance.now() - startedAt) * 100) / 100;
+            return roundMs(performance.now() - startedAt);
         }
 
         /** msg.portCheck for one host and port. */
@@ -512,39 +562,52 @@ export = function (RED: NodeAPI): void {
             const parsedHosts = item.parsedHosts as ParsedHosts;
             // A host list (even of one) reports per host; a single host, per port.
             const severalHosts = parsedHosts.isList;
-            const inState = (state: PortState): Array<number | string> =>
-                reports.filter((r) => r.state === state).map((r) => (severalHosts ? hostPort(r) : r.port));
+            // One pass, no spread: a list may hold a whole port range per host.
+            const inState: Record<PortState, Array<number | string>> = { open: [], closed: [], filtered: [] };
+            let latencyMs = 0;
+            let connections = 0;
+            let slow = false;
+            for (const report of reports) {
+                if (report.latencyMs > latencyMs) latencyMs = report.latencyMs;
+                connections += report.connections;
+                if (report.slow) slow = true;
+                if (report.state) inState[report.state].push(severalHosts ? hostPort(report) : report.port);
+            }
             const summary: Record<string, unknown> = {
                 host: item.rawHost,
                 port: item.rawPort,
                 expected,
                 match,
-                latencyMs: Math.max(...reports.map((r) => r.latencyMs)),
+                latencyMs,
                 attempts: item.attempts,
-                connections: reports.reduce((sum, r) => sum + r.connections, 0),
+                connections,
                 elapsedMs: elapsedSince(item.startedAt),
-                open: inState('open'),
-                closed: inState('closed'),
-                filtered: inState('filtered'),
+                open: inState.open,
+                closed: inState.closed,
+                filtered: inState.filtered,
                 results: reports,
             };
-            if (options.slowAboveMs > 0) summary.slow = reports.some((r) => r.slow);
-            if (severalHosts) {
-                summary.hosts = parsedHosts.hosts.map(({ host }) => {
-                    const own = reports.filter((r) => r.host === host);
-                    const ports = (state: PortState): number[] => own.filter((r) => r.state === state).map((r) => r.port);
-                    const error = own.find((r) => r.error)?.error;
-                    return {
-                        host,
-                        match: own.every((r) => r.match),
-                        open: ports('open'),
-                        closed: ports('closed'),
-                        filtered: ports('filtered'),
-                        ...(error ? { error } : {}),
-                    };
-                });
-            }
+            if (options.slowAboveMs > 0) summary.slow = slow;
+            if (severalHosts) summary.hosts = hostSummaries(parsedHosts.hosts, reports, item.ports.length);
             return summary;
+        }
+
+        /** One summary per host; the reports come host by host, `portCount` each. */
+        function hostSummaries(hosts: readonly ParsedHost[], reports: PortReport[], portCount: number): object[] {
+            return hosts.map(({ host }, h) => {
+                const ports: Record<PortState, number[]> = { open: [], closed: [], filtered: [] };
+                let hostMatch = true;
+                let error: ErrorReport | undefined;
+                for (let i = h * portCount; i < (h + 1) * portCount; i++) {
+                    const report = reports[i];
+                    if (!report.match) hostMatch = false;
+                    if (report.state) ports[report.state].push(report.port);
+                    error ??= report.error;
+                }
+                const summary: Record<string, unknown> = { host, match: hostMatch, ...ports };
+                if (error) summary.error = error;
+                return summary;
+            });
         }
 
         /** Schedules another check when the mode asks for one; false when the answer stands. */
@@ -561,6 +624,10 @@ export = function (RED: NodeAPI): void {
         }
 
         function onChecked(results: PortResult[], item: Pending): void {
+            guarded(item, () => answer(results, item));
+        }
+
+        function answer(results: PortResult[], item: Pending): void {
             let firstError: PortCheckError | undefined;
             let match = true;
             for (const result of results) {
@@ -599,6 +666,10 @@ export = function (RED: NodeAPI): void {
 
         function onRead(item: Pending, error: PortCheckError | undefined): void {
             if (closed || !pending.has(item)) return;
+            guarded(item, () => startChecking(item, error));
+        }
+
+        function startChecking(item: Pending, error: PortCheckError | undefined): void {
             if (error) return failBeforeCheck(item, error);
             item.startedAt = performance.now();
             item.deadline = item.startedAt + options.waitTimeoutMs;
@@ -615,9 +686,7 @@ export = function (RED: NodeAPI): void {
             };
             pending.add(item);
             // A node whose settings are broken fails each message at once.
-            const delayMs = configError ? 0 : options.delayBeforeMs;
-            if (delayMs === 0) onInput(item);
-            else after(delayMs, item, () => onInput(item));
+            after(configError ? 0 : options.delayBeforeMs, item, () => onInput(item));
         });
 
         node.on('close', (_removed: boolean, done: () => void) => {

@@ -4,7 +4,7 @@
  * Pure: no sockets, no Node-RED. Every failure is a PortCheckError from the
  * error table in DESIGN.md.
  */
-import { isIP, isIPv4 } from 'net';
+import { BlockList, isIP, isIPv4 } from 'net';
 import { domainToASCII } from 'url';
 import { PortCheckError, describeValue } from './errors';
 
@@ -35,6 +35,26 @@ function invalidHost(value: string, reason: string): PortCheckError {
     return new PortCheckError('INVALID_HOST', { value: describeValue(value), reason });
 }
 
+/**
+ * 0.0.0.0/8 ("this network") and ::, with their IPv4-mapped forms: they
+ * name no host, yet Linux connects them to this machine, past any rule
+ * written for 127.0.0.0/8 or ::1. So they are never a target: typed in,
+ * they are an invalid host; resolved from a name (a DNS block list answers
+ * 0.0.0.0), they are dropped from its addresses.
+ */
+const UNSPECIFIED = new BlockList();
+UNSPECIFIED.addSubnet('0.0.0.0', 8, 'ipv4');
+UNSPECIFIED.addAddress('::', 'ipv6');
+
+export const UNSPECIFIED_REASON = 'the unspecified address, which names no host; to check this machine, use 127.0.0.1, ::1 or localhost';
+
+/** True for an address of 0.0.0.0/8 or :: (an IPv6 zone is ignored). */
+export function isUnspecifiedAddress(address: string): boolean {
+    const bare = address.includes('%') ? address.slice(0, address.indexOf('%')) : address;
+    const family = isIP(bare);
+    return family !== 0 && UNSPECIFIED.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+}
+
 export function parseHost(value: unknown): ParsedHost {
     if (value === undefined || value === null) throw new PortCheckError('EMPTY_HOST');
     if (typeof value !== 'string') {
@@ -49,7 +69,10 @@ export function parseHost(value: unknown): ParsedHost {
         host = bracketed[1];
     }
     const family = isIP(host);
-    if (family === 4 || family === 6) return { host, target: host, ipFamily: family };
+    if (family === 4 || family === 6) {
+        if (isUnspecifiedAddress(host)) throw invalidHost(value, UNSPECIFIED_REASON);
+        return { host, target: host, ipFamily: family };
+    }
 
     if (host.length > MAX_HOST_LENGTH) throw invalidHost(value, `longer than ${MAX_HOST_LENGTH} characters`);
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) throw invalidHost(value, 'a URL; give the host name only');
@@ -78,28 +101,63 @@ export interface ParsedHosts {
     hosts: readonly ParsedHost[];
     /** True for a list (a text with commas, or an array), even of one host. */
     isList: boolean;
+    /** Parsing stopped after `maxHosts` + 1 distinct hosts: there are more than `maxHosts`. */
+    cut?: boolean;
 }
 
-/** One host, a comma-separated list of hosts, or an array of them; duplicates dropped. */
-export function parseHosts(value: unknown): ParsedHosts {
+/**
+ * One host, a comma-separated list of hosts, or an array of them; duplicates
+ * dropped. Parsing stops once there are more than `maxHosts` distinct hosts
+ * (the message is refused as too big anyway), so a huge list costs no more
+ * than the limit allows.
+ */
+export function parseHosts(value: unknown, maxHosts = Infinity): ParsedHosts {
     if (Array.isArray(value)) {
         if (value.length === 0) throw new PortCheckError('EMPTY_HOST');
-        return { hosts: uniqueHosts(value.map(parseHost)), isList: true };
+        return uniqueHosts(value, parseHost, maxHosts);
     }
     if (typeof value === 'string' && value.includes(',')) {
-        return { hosts: uniqueHosts(value.split(',').map(parseListedHost)), isList: true };
+        return uniqueHosts(value.split(','), parseListedHost, maxHosts);
     }
     return { hosts: [parseHost(value)], isList: false };
 }
 
-function parseListedHost(item: string): ParsedHost {
-    if (item.trim() === '') throw invalidHost(item, 'an empty item in the list');
+function parseListedHost(item: unknown): ParsedHost {
+    if (typeof item === 'string' && item.trim() === '') throw invalidHost(item, 'an empty item in the list');
     return parseHost(item);
 }
 
-function uniqueHosts(hosts: ParsedHost[]): ParsedHost[] {
+function uniqueHosts(items: readonly unknown[], parse: (item: unknown) => ParsedHost, maxHosts: number): ParsedHosts {
     const seen = new Set<string>();
-    return hosts.filter((host) => !seen.has(host.target) && seen.add(host.target) !== undefined);
+    const hosts: ParsedHost[] = [];
+    for (const item of items) {
+        const host = parse(item);
+        if (seen.has(host.target)) continue;
+        seen.add(host.target);
+        hosts.push(host);
+        if (hosts.length > maxHosts) return { hosts, isList: true, cut: true };
+    }
+    return { hosts, isList: true };
+}
+
+/** Default of settings.js `portCheck.maxProbesPerMessage`: one host's whole port range, and a little. */
+export const DEFAULT_MAX_PROBES = 65536;
+
+/**
+ * Refuses a message whose hosts × ports exceed `limit`, before any lookup
+ * or connection: one message must not take the runtime's memory or its
+ * sockets for itself.
+ */
+export function checkProbeCount(hosts: ParsedHosts, portCount: number, limit: number): void {
+    const count = hosts.hosts.length * portCount;
+    if (count <= limit && !hosts.cut) return;
+    const more = hosts.cut ? 'more than ' : '';
+    throw new PortCheckError('TOO_MANY_PROBES', {
+        hosts: `${more}${hosts.cut ? limit : hosts.hosts.length}`,
+        ports: String(portCount),
+        count: `${more}${hosts.cut ? limit : count}`,
+        limit: String(limit),
+    });
 }
 
 function toPort(text: string, whole: unknown): number {

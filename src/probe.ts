@@ -9,8 +9,9 @@ import { readFileSync } from 'fs';
 import { isMainThread } from 'worker_threads';
 import { lookup as dnsLookup } from 'dns';
 import { performance } from 'perf_hooks';
-import { PortCheckError } from './errors';
-import type { ParsedHost } from './ports';
+import { PortCheckError, describeValue, internalError, warnFault, type FaultHandler } from './errors';
+import { roundMs } from './time';
+import { UNSPECIFIED_REASON, isUnspecifiedAddress, type ParsedHost } from './ports';
 import type { TargetPolicy } from './allow';
 import { ScanWorkers, defaultThreadCount, type ScanTicket } from './scan-workers';
 
@@ -75,6 +76,8 @@ const LOCAL_CODES = new Set([
 ]);
 
 export type Classified = { state: PortState } | { error: PortCheckError };
+
+
 
 // Shared outcomes, so the hot path allocates none (they are never mutated).
 const OPEN: Classified = Object.freeze({ state: 'open' });
@@ -189,7 +192,7 @@ class HostResolution {
     private waiters?: Set<(result: Resolution) => void>;
     private started = false;
 
-    constructor(readonly host: ParsedHost, private readonly lookup: Lookup) {
+    constructor(readonly host: ParsedHost, private readonly lookup: Lookup, private readonly reportFault: FaultHandler) {
         if (host.ipFamily !== 0) {
             this.result = { addresses: [{ address: host.target, family: host.ipFamily }] };
         } else if (isLocalhost(host.target)) {
@@ -217,29 +220,54 @@ class HostResolution {
     private start(): void {
         if (this.started) return;
         this.started = true;
-        const settle = (result: Resolution): void => {
-            this.result = result;
-            const waiters = [...(this.waiters ?? [])];
-            this.waiters?.clear();
-            for (const waiter of waiters) waiter(result);
-        };
         try {
-            this.lookup(this.host.target, (err, addresses) => {
-                if (err) return settle({ error: classifyLookupError(err, this.host.host) });
-                if (!addresses || addresses.length === 0) {
-                    return settle({ error: new PortCheckError('CANNOT_RESOLVE', { host: this.host.host, code: 'ENODATA' }, 'ENODATA') });
-                }
-                settle({ addresses: interleaveFamilies(addresses) });
-            });
+            this.lookup(this.host.target, (err, addresses) => this.onLookup(err, addresses));
         } catch (err) {
-            settle({ error: classifyLookupError(err, this.host.host) });
+            // The lookup itself refused the name (it threw rather than calling back).
+            this.settle({ error: classifyLookupError(err, this.host.host) });
         }
+    }
+
+    private onLookup(err: NodeJS.ErrnoException | null, addresses: ResolvedAddress[] | undefined): void {
+        let result: Resolution;
+        try {
+            result = this.resolutionOf(err, addresses);
+        } catch (fault) {
+            // An answer this code cannot read is its own fault, not the name's.
+            this.reportFault(fault);
+            result = { error: internalError(fault) };
+        }
+        this.settle(result);
+    }
+
+    private resolutionOf(err: NodeJS.ErrnoException | null, addresses: ResolvedAddress[] | undefined): Resolution {
+        const host = this.host.host;
+        if (err) return { error: classifyLookupError(err, host) };
+        if (!addresses || addresses.length === 0) return { error: new PortCheckError('CANNOT_RESOLVE', { host, code: 'ENODATA' }, 'ENODATA') };
+        const usable = addresses.filter((a) => !isUnspecifiedAddress(a.address));
+        if (usable.length === 0) return { error: unspecifiedAnswer(host, addresses[0].address) };
+        return { addresses: interleaveFamilies(usable) };
+    }
+
+    private settle(result: Resolution): void {
+        if (this.result) return;
+        this.result = result;
+        const waiters = [...(this.waiters ?? [])];
+        this.waiters?.clear();
+        // Each waiter guards itself (PortProbe.onResolved): one fault cannot skip the others.
+        for (const waiter of waiters) waiter(result);
     }
 }
 
 function noop(): void {
     // nothing to cancel
 }
+
+/** A name whose only addresses are 0.0.0.0 or :: (a DNS block list's answer) names no host to check. */
+function unspecifiedAnswer(host: string, address: string): PortCheckError {
+    return new PortCheckError('INVALID_HOST', { value: describeValue(host), reason: `resolves to ${address}, ${UNSPECIFIED_REASON}` });
+}
+
 
 /**
  * Linux takes a connection's local port from ip_local_port_range, so a
@@ -370,7 +398,13 @@ class Deadlines {
         this.verdict = undefined;
         const expired = this.expired;
         this.expired = [];
-        for (const probe of expired) probe.onDeadline();
+        for (const probe of expired) {
+            try {
+                probe.onDeadline();
+            } catch (fault) {
+                probe.fault(fault);
+            }
+        }
     };
 }
 
@@ -382,11 +416,21 @@ class Attempt extends Socket {
 }
 
 function onAttemptConnect(this: Attempt): void {
-    this.probe.onConnect(this);
+    const probe = this.probe;
+    try {
+        probe.onConnect(this);
+    } catch (fault) {
+        probe.fault(fault);
+    }
 }
 
 function onAttemptError(this: Attempt, err: NodeJS.ErrnoException): void {
-    this.probe.onError(this, err);
+    const probe = this.probe;
+    try {
+        probe.onError(this, err);
+    } catch (fault) {
+        probe.fault(fault);
+    }
 }
 
 function destroyNow(socket: Socket): void {
@@ -446,9 +490,37 @@ class PortProbe {
         this.pool.deadlines.add(this, this.timeoutMs, this.started);
         const known = this.resolution.known;
         if (known) this.onResolved(known);
-        else this.cancelLookup = this.resolution.get((result) => this.onResolved(result));
+        else this.cancelLookup = this.resolution.get((result) => this.guarded(() => this.onResolved(result)));
         this.starting = false;
         return this.answeredAtStart;
+    }
+
+    /**
+     * A fault in this probe's own code (a bug, or a lookup that broke its
+     * promise): the probe answers INTERNAL_ERROR, the pool goes on. Once it
+     * has answered, the fault came after (from the pool or its caller) and
+     * is only reported.
+     */
+    fault(err: unknown): void {
+        this.pool.reportFault(err);
+        if (this.finished) return;
+        this.finish({ error: internalError(err) }, undefined);
+    }
+
+    /** The answer of a probe whose start() threw: nothing of it is in flight. */
+    faultResult(err: unknown): PortResult {
+        return {
+            host: this.resolution.host.host, port: this.port, address: '', family: 0,
+            latencyMs: roundMs(performance.now() - this.started), connections: this.connections, error: internalError(err),
+        };
+    }
+
+    private guarded(step: () => void): void {
+        try {
+            step();
+        } catch (fault) {
+            this.fault(fault);
+        }
     }
 
     cancel(): void {
@@ -486,7 +558,7 @@ class PortProbe {
         this.connect(address);
         if (this.next < this.addresses.length) {
             this.staggerTimer = setTimeout(
-                () => this.startNextAttempt(),
+                () => this.guarded(() => this.startNextAttempt()),
                 attemptDelayMs(this.timeoutMs, this.addresses.length),
             );
         }
@@ -580,7 +652,7 @@ class PortProbe {
         if (this.finished) return;
         this.finished = true;
         this.cleanUp(true);
-        const latencyMs = Math.round((performance.now() - this.started) * 100) / 100;
+        const latencyMs = roundMs(performance.now() - this.started);
         const result: PortResult = {
             host: this.resolution.host.host,
             port: this.port,
@@ -636,6 +708,7 @@ class Check {
     constructor(
         readonly request: CheckRequest,
         private readonly callback: CheckCallback<CheckRequest>,
+        private readonly reportFault: FaultHandler,
     ) {}
 
     get size(): number {
@@ -666,13 +739,22 @@ class Check {
 
     /** All results at once (a scan spread over threads). */
     complete(results: PortResult[]): void {
-        this.callback(results, this.request);
+        this.answer(results);
     }
 
     onResult(index: number, result: PortResult): void {
         const results = this.results as PortResult[];
         results[index] = result;
-        if (--this.remaining === 0) this.callback(results, this.request);
+        if (--this.remaining === 0) this.answer(results);
+    }
+
+    /** The caller's callback runs inside the pool's loops: a throw there must not stop them. */
+    private answer(results: PortResult[]): void {
+        try {
+            this.callback(results, this.request);
+        } catch (fault) {
+            this.reportFault(fault);
+        }
     }
 }
 
@@ -740,12 +822,16 @@ export class ProbePool {
     /** A check spread over threads: it holds every place under the cap until it answers. */
     private scan?: ScanTicket;
 
+    /** Told of every fault the pool contained (each also failed its probe or check). */
+    readonly reportFault: FaultHandler;
+
     constructor(
         readonly concurrency: number,
         private readonly lookup: Lookup = systemLookup,
-        { scanThreads = isMainThread ? defaultThreadCount() : 1 }: { scanThreads?: number } = {},
+        { scanThreads = isMainThread ? defaultThreadCount() : 1, onFault = warnFault }: { scanThreads?: number; onFault?: FaultHandler } = {},
     ) {
         this.scanThreads = scanThreads;
+        this.reportFault = onFault;
     }
 
     get activeProbes(): number {
@@ -771,11 +857,11 @@ export class ProbePool {
     private readonly resolutionOf = (host: ParsedHost): HostResolution => {
         // A node's fixed host is the same parsed object message after message.
         if (host === this.lastFixed?.host) return this.lastFixed;
-        if (host.ipFamily === 0 && !isLocalhost(host.target)) return new HostResolution(host, this.lookup);
+        if (host.ipFamily === 0 && !isLocalhost(host.target)) return new HostResolution(host, this.lookup, this.reportFault);
         const key = `${host.host}\0${host.target}`;
         let resolution = this.fixedResolutions.get(key);
         if (!resolution) {
-            resolution = new HostResolution(host, this.lookup);
+            resolution = new HostResolution(host, this.lookup, this.reportFault);
             if (this.fixedResolutions.size >= 1024) this.fixedResolutions.clear();
             this.fixedResolutions.set(key, resolution);
         }
@@ -855,7 +941,7 @@ export class ProbePool {
                 error: new PortCheckError('TARGET_NOT_ALLOWED', { target: `${host.host}:${port}` }),
             };
         });
-        const workers = (this.workers ??= new ScanWorkers(this.scanThreads));
+        const workers = (this.workers ??= new ScanWorkers(this.scanThreads, this.reportFault));
         const ticket = workers.scan({ host, ports: allowed, timeoutMs, concurrency: this.concurrency }, (scanned) => {
             this.scan = undefined;
             scanned.forEach((result, i) => { results[allowedAt[i]] = result; });
@@ -883,7 +969,7 @@ export class ProbePool {
                     callbacks.splice(0, this.queueHead);
                     this.queueHead = 0;
                 }
-                return (this.current = new Check(request, callback));
+                return (this.current = new Check(request, callback, this.reportFault));
             }
         }
         requests.length = 0;
@@ -896,7 +982,15 @@ export class ProbePool {
         if (index === 0) check.begin(this.resolutionOf);
         const { timeoutMs, policy } = check.request;
         const probe = new PortProbe(this, check, index, check.portOf(index), timeoutMs, check.resolutionOf(index), policy);
-        const answeredAtOnce = probe.start();
+        let answeredAtOnce: PortResult | undefined;
+        try {
+            answeredAtOnce = probe.start();
+        } catch (fault) {
+            // Nothing of it is in flight yet: it answers here, as a probe answered at once.
+            probe.cancel();
+            this.reportFault(fault);
+            answeredAtOnce = probe.faultResult(fault);
+        }
         // Answered at once (a known DNS failure, a target not allowed): no
         // socket was opened, and the caller's loop goes on, so no recursion
         // into pump() however many ports the check has.

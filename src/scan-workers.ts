@@ -15,7 +15,8 @@ import os from 'os';
 import path from 'path';
 import { performance } from 'perf_hooks';
 import { Worker } from 'worker_threads';
-import { PortCheckError } from './errors';
+import { PortCheckError, internalError, warnFault, type FaultHandler } from './errors';
+import { roundMs } from './time';
 import type { ParsedHost } from './ports';
 import type { PortResult } from './probe';
 import { STATE_CODES, type ShardAnswer, type ShardCommand, type WorkerCommand } from './scan-protocol';
@@ -40,13 +41,17 @@ export function defaultThreadCount(): number {
     return Math.min(4, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
 }
 
-function roundMs(ms: number): number {
-    return Math.round(ms * 100) / 100;
-}
-
 /** One thread of the pool and the scans waiting for its shard. */
+/**
+ * A scan thread allocates a result per port and little else that lives: a
+ * young generation of a few MB collects it as fast as the default one and
+ * holds far less memory (whole range, 2 threads: peak RSS about 100 MB
+ * lower, measured with bench section 5c).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
 class ScanThread {
-    readonly worker = new Worker(WORKER_SCRIPT);
+    readonly worker = new Worker(WORKER_SCRIPT, { resourceLimits: WORKER_LIMITS });
     readonly scans = new Map<number, Scan>();
 
     constructor(readonly slot: number, onExit: (thread: ScanThread) => void) {
@@ -89,6 +94,7 @@ class Scan implements ScanTicket {
         private readonly stride: number,
         private readonly running: Set<Scan>,
         private readonly callback: (results: PortResult[]) => void,
+        private readonly reportFault: FaultHandler,
     ) {
         this.results = new Array(request.ports.length);
         running.add(this);
@@ -129,9 +135,19 @@ class Scan implements ScanTicket {
 
     onShardAnswer(thread: ScanThread, answer: ShardAnswer): void {
         if (!thread.detach(this)) return;
+        try {
+            this.decode(thread.slot, answer);
+        } catch (fault) {
+            // An answer that cannot be read fails its shard's ports; the scan and the other shards go on.
+            this.reportFault(fault);
+            this.failShard(thread.slot, () => internalError(fault));
+        }
+        this.onShardDone();
+    }
+
+    private decode(slot: number, answer: ShardAnswer): void {
         const { host, ports } = this.request;
         const { states, latencies, connections, address, family } = answer;
-        const slot = thread.slot;
         for (let j = 0; j < states.length; j++) {
             const index = slot + j * this.stride;
             const result: PortResult = {
@@ -154,28 +170,24 @@ class Scan implements ScanTicket {
         for (const error of answer.errors) {
             this.results[slot + error.index * this.stride].error = new PortCheckError(error.code, error.params, error.systemCode);
         }
-        this.onShardDone();
     }
 
     /** The thread died before answering: its ports fail as errors of this machine. */
     onShardLost(thread: ScanThread): void {
         if (!thread.detach(this)) return;
+        const host = this.request.host.host;
+        this.failShard(thread.slot, (port) => new PortCheckError('LOCAL_ERROR', { code: 'EWORKER', target: `${host}:${port}` }, 'EWORKER'));
+        this.onShardDone();
+    }
+
+    /** Every port of shard `slot` answers with an error. */
+    private failShard(slot: number, errorOf: (port: number) => PortCheckError): void {
         const { host, ports } = this.request;
         const latencyMs = roundMs(performance.now() - this.started);
-        for (let index = thread.slot; index < ports.length; index += this.stride) {
+        for (let index = slot; index < ports.length; index += this.stride) {
             const port = ports[index];
-            const target = `${host.host}:${port}`;
-            this.results[index] = {
-                host: host.host,
-                port,
-                address: '',
-                family: 0,
-                latencyMs,
-                connections: 0,
-                error: new PortCheckError('LOCAL_ERROR', { code: 'EWORKER', target }, 'EWORKER'),
-            };
+            this.results[index] = { host: host.host, port, address: '', family: 0, latencyMs, connections: 0, error: errorOf(port) };
         }
-        this.onShardDone();
     }
 
     private onShardDone(): void {
@@ -210,7 +222,7 @@ export class ScanWorkers {
     private readonly running = new Set<Scan>();
     private nextScanId = 1;
 
-    constructor(readonly threads = defaultThreadCount()) {
+    constructor(readonly threads = defaultThreadCount(), private readonly reportFault: FaultHandler = warnFault) {
         if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a whole number from 1, not ${threads}`);
     }
 
@@ -222,7 +234,7 @@ export class ScanWorkers {
     scan(request: ScanRequest, callback: (results: PortResult[]) => void): ScanTicket {
         checkRequest(request);
         const threadCount = Math.min(this.threads, Math.floor(request.concurrency), request.ports.length);
-        const scan = new Scan(this.nextScanId++, request, threadCount, this.running, callback);
+        const scan = new Scan(this.nextScanId++, request, threadCount, this.running, callback, this.reportFault);
         if (threadCount === 0) {
             scan.answerEmpty();
             return scan;

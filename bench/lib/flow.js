@@ -8,7 +8,7 @@
 // arguments of every call. With 50,000 messages that costs more than the node
 // itself and keeps every message alive, which is no part of a real Node-RED,
 // so the spies are removed once the flow is loaded.
-const { helper, load } = require('../../test/lib/node-red');
+const { helper, load, unspy } = require('../../test/lib/node-red');
 const minimalNode = require('./minimal-node');
 
 /** The flow: port-check (props override the defaults) → sink; with `minimal`, also the minimal node → its sink. */
@@ -67,14 +67,7 @@ function sinkOf(nodeId, onMessage) {
 async function loadFlow(props = {}, onMessage, { minimal = false } = {}) {
     await load(flowOf(props, minimal), minimal ? [minimalNode] : []);
     // Remove the helper's spies (see above); unload() restores again, harmlessly.
-    if (helper._logSpy) helper._logSpy.restore();
-    helper._sandbox.restore();
-    const ids = minimal ? ['bench-pc', 'bench-min'] : ['bench-pc'];
-    for (const id of ids) {
-        // Node-RED copied Node.prototype.send (the spy, at load time) onto each wired node.
-        const node = helper.getNode(id);
-        if (node.send !== helper._NodePrototype.send) node.send = helper._NodePrototype.send;
-    }
+    unspy(minimal ? ['bench-pc', 'bench-min'] : ['bench-pc']);
     const result = { node: helper.getNode('bench-pc'), sink: sinkOf('bench-sink', onMessage) };
     if (minimal) result.minimal = { node: helper.getNode('bench-min'), sink: sinkOf('bench-min-sink', onMessage) };
     return result;

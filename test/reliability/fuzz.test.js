@@ -342,6 +342,62 @@ describe('reliability: bad input (property-based)', function () {
                 `${dnsGuard.seen.count} names answered by the guard`);
         });
 
+        // Big inputs (a message from an `http in` node can be anything): host
+        // lists of thousands, port arrays of 100,000, nested arrays. Each ends in
+        // a result or a catalogue error (TOO_MANY_PROBES over the limit), never
+        // a crash, a hang or an unhandled rejection.
+        const loopbackIp = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 254 }))
+            .map(([a, b, c]) => `127.${a}.${b}.${c}`);
+        const bigHosts = fc.oneof(
+            fc.array(loopbackIp, { minLength: 1000, maxLength: 5000 }),
+            fc.array(loopbackIp, { minLength: 1000, maxLength: 5000 }).map((list) => list.join(',')),
+            fc.array(fc.oneof(loopbackIp, fc.constantFrom('localhost', 'no-such.invalid', '', 'a b', '[::1]', 7)), { minLength: 2000, maxLength: 4000 }),
+            fc.constantFrom([['127.0.0.1']], [[[]]], [null, '127.0.0.1'], Array(3000).fill('127.0.0.1'), '127.0.0.1,'.repeat(5000) + '127.0.0.1'),
+        );
+        const bigPorts = fc.oneof(
+            fc.array(fc.integer({ min: -5, max: 70000 }), { minLength: 100000, maxLength: 100000 }),
+            fc.array(fc.integer({ min: 1, max: 65535 }), { minLength: 100000, maxLength: 100000 }),
+            fc.constantFrom([[80]], [[[]]], ['1-65535', [22]], '1-65535', '1-30', [1, 2, 3], Array(100000).fill(7)),
+        );
+
+        it('big inputs (host lists of thousands, port arrays of 100,000, nested arrays): one result or one catalogue error each', async function () {
+            const nodes = [{ id: 'fzBig', check: 'closed', continueOnError: false, concurrency: 256 }];
+            const { messageDrivenFlow } = require('../lib/reliability-flows');
+            await loadFlow(messageDrivenFlow(nodes));
+            const node = helper.getNode('fzBig');
+            const watcher = watchNode(node);
+            const out = sink('out');
+            const caught = sink('caught');
+            const cases = [
+                ...fc.sample(fc.tuple(bigHosts, fc.constantFrom(refused, `${refused},${open.port}`)), { numRuns: 6, seed: SEED + 2 }),
+                ...fc.sample(fc.tuple(fc.constant('127.0.0.1'), bigPorts), { numRuns: 6, seed: SEED + 3 }),
+                ...fc.sample(fc.tuple(bigHosts, bigPorts), { numRuns: 4, seed: SEED + 4 }),
+            ];
+            const tally = { results: 0, errors: {} };
+            for (const [n, [h, p]] of cases.entries()) {
+                // One at a time: each may be a whole range, and what is measured is that each ends.
+                node.receive({ n, h: onLoopback(h), p, t: 0.5 });
+                await waitUntil(() => out.total + caught.total > n, 30000, () => `case ${n} (${safeString(h)} × ${safeString(p)}) did not end`);
+                const msg = (out.byN.get(n) || caught.byN.get(n))[0];
+                const error = caught.byN.has(n) ? msg.error : undefined;
+                if (error) {
+                    assertErrorText(error.message, error.code);
+                    tally.errors[error.code] = (tally.errors[error.code] || 0) + 1;
+                } else {
+                    assert.strictEqual(typeof msg.payload, 'boolean', `case ${n}`);
+                    tally.results++;
+                }
+                resetHelperHistory(helper);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            assert.strictEqual(watcher.settledCount, cases.length, 'every message settled');
+            for (const [id, c] of watcher.sends) assert.strictEqual(c, 1, `sent ${c} times: ${id}`);
+            assert.ok(tally.errors.TOO_MANY_PROBES >= 1, `the limit was reached: ${JSON.stringify(tally)}`);
+            assert.ok(tally.results >= 1, `some big inputs were checked: ${JSON.stringify(tally)}`);
+            // eslint-disable-next-line no-console
+            console.log(`      ${cases.length} big inputs: ${JSON.stringify(tally)}`);
+        });
+
         const delayValue = fc.oneof(
             { weight: 3, arbitrary: fc.constantFrom(0, '0', '', ' ', 0.01, '0.05', 0.1, null, undefined) },
             { weight: 1, arbitrary: fc.constantFrom(5, '60', 1e3, 2147483, ' 3 ') }, // valid but long: settled by the redeploy

@@ -1,0 +1,4 @@
+/** Milliseconds as reported in msg.portCheck: to a hundredth. */
+export function roundMs(ms: number): number {
+    return Math.round(ms * 100) / 100;
+}
