@@ -7,9 +7,9 @@
 // SKIP_PORTS=2024,… leaves out ports that must not be touched (a control
 // service of the machine, say).
 const { performance } = require('perf_hooks');
-const { ProbePool } = require('../nodes/probe.js');
-const { ScanWorkers } = require('../nodes/scan-workers.js');
-const { parseHost } = require('../nodes/ports.js');
+const { ProbePool } = require('../lib/probe/pool.js');
+const { ScanWorkers } = require('../lib/threads/workers.js');
+const { parseHost } = require('../lib/parse/hosts.js');
 const { median } = require('./lib/stats');
 
 const HOST = parseHost('127.0.0.1');
@@ -37,7 +37,7 @@ function timed(start) {
     });
 }
 
-const singleThread = (ports) => timed((done) => new ProbePool(CONCURRENCY, undefined, { scanThreads: 1 }).check({ hosts: [HOST], ports, timeoutMs: TIMEOUT_MS }, done));
+const singleThread = (ports) => timed((done) => new ProbePool(CONCURRENCY).check({ hosts: [HOST], ports, timeoutMs: TIMEOUT_MS }, done));
 const onWorkers = (workers, ports) => timed((done) => workers.scan({ host: HOST, ports, timeoutMs: TIMEOUT_MS, concurrency: CONCURRENCY }, done));
 
 async function main() {

@@ -8,8 +8,10 @@ const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
 const fc = require('fast-check');
-const { parsePorts, parseHosts, parseTimeout } = require('../nodes/ports.js');
-const { parseRules } = require('../nodes/allow.js');
+const { parsePorts } = require('../lib/parse/ports.js');
+const { parseHosts } = require('../lib/parse/hosts.js');
+const { parseTimeout } = require('../lib/parse/numbers.js');
+const { parseRules } = require('../lib/parse/allow.js');
 const { translate } = require('./lib/i18n');
 
 function loadEditorDefinition() {

@@ -1,7 +1,10 @@
 'use strict';
 const assert = require('assert');
-const { parseHost, parsePorts, parseTimeout, parseDelay, parseCheck, parseConcurrency } = require('../nodes/ports.js');
-const { PortCheckError } = require('../nodes/errors.js');
+const { parseHost } = require('../lib/parse/hosts.js');
+const { parsePorts } = require('../lib/parse/ports.js');
+const { parseTimeout, parseDelay, parseConcurrency } = require('../lib/parse/numbers.js');
+const { parseCheck } = require('../lib/parse/options.js');
+const { PortCheckError } = require('../lib/errors.js');
 
 function throwsCode(fn, code) {
     assert.throws(fn, (err) => {

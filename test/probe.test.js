@@ -3,8 +3,12 @@ const assert = require('assert');
 const net = require('net');
 const { execFile } = require('child_process');
 const path = require('path');
-const { ProbePool, probePort, classifyConnectError, classifyLookupError, combineOutcomes, interleaveFamilies, attemptDelayMs, isSelfConnect } = require('../nodes/probe.js');
-const { parseHost } = require('../nodes/ports.js');
+const { ProbePool, probePort } = require('../lib/probe/pool.js');
+const { classifyConnectError, classifyLookupError, combineOutcomes } = require('../lib/probe/classify.js');
+const { interleaveFamilies } = require('../lib/probe/resolve.js');
+const { attemptDelayMs, isSelfConnect } = require('../lib/probe/attempt.js');
+const { parseHost } = require('../lib/parse/hosts.js');
+const { scanThreads } = require('../lib/threads/workers.js');
 const { listenOpen, closedPort, filteredPort } = require('./lib/net-fixtures');
 
 const loopback = parseHost('127.0.0.1');
@@ -95,7 +99,7 @@ describe('probe.ts: the TCP probe on loopback', function () {
         const [low, high] = require('fs').readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
         const ports = [];
         for (let port = low; port <= Math.min(high, low + 20000); port++) ports.push(port);
-        const pool = new ProbePool(256);
+        const pool = new ProbePool(256, undefined, { scanners: scanThreads() });
         const results = await new Promise((resolve) => pool.check({ hosts: [loopback], ports, timeoutMs: 1000 }, resolve));
         // Every port reported open must still be open when probed again, with nothing else running.
         for (const result of results.filter((r) => r.state === 'open')) {

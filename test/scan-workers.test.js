@@ -3,10 +3,10 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
-const { ScanWorkers, defaultThreadCount } = require('../nodes/scan-workers.js');
-const { ProbePool } = require('../nodes/probe.js');
-const { PortCheckError } = require('../nodes/errors.js');
-const { parseHost } = require('../nodes/ports.js');
+const { ScanWorkers, defaultThreadCount } = require('../lib/threads/workers.js');
+const { ProbePool } = require('../lib/probe/pool.js');
+const { PortCheckError } = require('../lib/errors.js');
+const { parseHost } = require('../lib/parse/hosts.js');
 const { openSockets, osThreads, waitFor } = require('./lib/process-stats');
 const { listenOpen, closedPorts, filteredPort } = require('./lib/net-fixtures');
 
@@ -210,8 +210,8 @@ describe('scan-workers.ts: one host\'s ports over worker threads, on loopback', 
 
     it('an idle ScanWorkers does not keep the process alive, a running scan does', async function () {
         const program = `
-            const { ScanWorkers } = require(${JSON.stringify(path.join(__dirname, '../nodes/scan-workers.js'))});
-            const { parseHost } = require(${JSON.stringify(path.join(__dirname, '../nodes/ports.js'))});
+            const { ScanWorkers } = require(${JSON.stringify(path.join(__dirname, '../lib/threads/workers.js'))});
+            const { parseHost } = require(${JSON.stringify(path.join(__dirname, '../lib/parse/hosts.js'))});
             const workers = new ScanWorkers(2);
             const request = { host: parseHost('127.0.0.1'), ports: ${JSON.stringify(closed)}, timeoutMs: 1000, concurrency: 8 };
             const print = (results) => process.stdout.write(results.map((r) => r.state).join(',') + ';');

@@ -1,12 +1,13 @@
 'use strict';
-// ProbePool hands a check of THREADED_SCAN_MIN_PORTS ports or more of one IP
-// to worker threads (ScanWorkers): the same answers as in one thread, the
+// ProbePool, given the threads (as the node gives them), hands a check of
+// THREADED_SCAN_MIN_PORTS ports or more of one IP to them (ScanWorkers): the same answers as in one thread, the
 // allow-list applied before any connection, the cap kept, and nothing left
 // running once the pool is cancelled. Real sockets on 127.0.0.1.
 const assert = require('assert');
-const { ProbePool, THREADED_SCAN_MIN_PORTS } = require('../nodes/probe.js');
-const { makePolicy } = require('../nodes/allow.js');
-const { parseHost } = require('../nodes/ports.js');
+const { ProbePool, THREADED_SCAN_MIN_PORTS } = require('../lib/probe/pool.js');
+const { makePolicy } = require('../lib/parse/allow.js');
+const { parseHost } = require('../lib/parse/hosts.js');
+const { scanThreads } = require('../lib/threads/workers.js');
 const { openSockets, osThreads, waitFor } = require('./lib/process-stats');
 const { listenOpen, closedPort } = require('./lib/net-fixtures');
 const { helper, load, collect, sleep } = require('./lib/node-red');
@@ -27,8 +28,9 @@ describe('ProbePool: big scans over worker threads', function () {
     this.timeout(60000);
     const pools = [];
     const servers = [];
-    const poolOf = (...args) => {
-        const pool = new ProbePool(...args);
+    /** A pool as the node makes it: with the threads for big scans (or without, `threaded` false). */
+    const poolOf = (concurrency, threaded = true) => {
+        const pool = new ProbePool(concurrency, undefined, threaded ? { scanners: scanThreads() } : {});
         pools.push(pool);
         return pool;
     };
@@ -46,7 +48,7 @@ describe('ProbePool: big scans over worker threads', function () {
         const threadsBefore = osThreads();
         const threaded = await check(poolOf(64), request);
         const threadsDuring = osThreads();
-        const single = await check(poolOf(64, undefined, { scanThreads: 1 }), request);
+        const single = await check(poolOf(64, false), request);
 
         assert.ok(threadsDuring > threadsBefore, `worker threads started (${threadsBefore} -> ${threadsDuring})`);
         assert.deepStrictEqual(threaded.map((r) => r.port), ports);
@@ -87,7 +89,7 @@ describe('ProbePool: big scans over worker threads', function () {
     it('is cancelled with the pool: no answer, threads ended, sockets closed', async function () {
         const threadsBefore = osThreads();
         const socketsBefore = openSockets();
-        const pool = new ProbePool(64);
+        const pool = new ProbePool(64, undefined, { scanners: scanThreads() });
         let answered = false;
         pool.check({ hosts: [loopback], ports: portsAround(30000), timeoutMs: 1000 }, () => { answered = true; });
         await waitFor(() => openSockets() > socketsBefore, 5000, 'the scan to open sockets');

@@ -15,8 +15,8 @@
 // forced full GC shrinks V8's young generation, and the next few thousand
 // probes of either side then ran 20-40% slower (measured), which no running
 // Node-RED sees. Each side pays for the garbage it makes, as in production.
-const { ProbePool } = require('../../nodes/probe.js');
-const { parseHost } = require('../../nodes/ports.js');
+const { ProbePool } = require('../../lib/probe/pool.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
 const { closedPort } = require('../../test/lib/net-fixtures');
 const { startListeners, SERVICE_PORT } = require('../lib/listeners');
 const { bareConnect } = require('../lib/bare');

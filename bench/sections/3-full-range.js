@@ -23,9 +23,10 @@
 // their open sets; a port in only one of them is probed again to tell a
 // port that changed between the two scans from a real disagreement.
 const { spawn, execFileSync } = require('child_process');
-const { ProbePool } = require('../../nodes/probe.js');
-const { defaultThreadCount } = require('../../nodes/scan-workers.js');
-const { parseHost, parsePorts } = require('../../nodes/ports.js');
+const { ProbePool } = require('../../lib/probe/pool.js');
+const { defaultThreadCount, scanThreads } = require('../../lib/threads/workers.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
+const { parsePorts } = require('../../lib/parse/ports.js');
 const { startListeners } = require('../lib/listeners');
 const { bareScan, promisePool } = require('../lib/bare');
 const { loadFlow, unloadFlow } = require('../lib/flow');
@@ -176,8 +177,8 @@ sectionMain(async ({ quick }) => {
     };
 
     // Kept for the whole section, as a node keeps its pool (and its threads).
-    const pool = new ProbePool(CONCURRENCY);
-    const poolOneThread = new ProbePool(CONCURRENCY, undefined, { scanThreads: 1 });
+    const pool = new ProbePool(CONCURRENCY, undefined, { scanners: scanThreads() });
+    const poolOneThread = new ProbePool(CONCURRENCY);
     const tools = {
         node: () => nodeScan(ctx),
         pool: () => poolScan(pool, ports),

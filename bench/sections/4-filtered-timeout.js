@@ -11,8 +11,8 @@
 // Why: DESIGN.md promises an answer within the timeout plus a few ms; 500
 // deadlines expiring together is the worst case for that promise (each
 // waits for the ones handled before it). Target p99 <= 20 ms.
-const { ProbePool } = require('../../nodes/probe.js');
-const { parseHost } = require('../../nodes/ports.js');
+const { ProbePool } = require('../../lib/probe/pool.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
 const { filteredPort } = require('../../test/lib/net-fixtures');
 const { loadFlow, unloadFlow } = require('../lib/flow');
 const { percentile, fmt, sleep } = require('../lib/stats');

@@ -18,8 +18,8 @@
 // Checks are fed through a window of 1,024 outstanding ones (one new check
 // as each one answers), so the pool always has work queued and never idles.
 // Runs in its own process with --expose-gc (run.js passes the flag).
-const { ProbePool } = require('../../nodes/probe.js');
-const { parseHost } = require('../../nodes/ports.js');
+const { ProbePool } = require('../../lib/probe/pool.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
 const { closedPort } = require('../../test/lib/net-fixtures');
 const { fmt, collectGarbage, memoryMb, activeResources, describeResources, sleep } = require('../lib/stats');
 const { sectionMain, log } = require('../lib/section');

@@ -3,8 +3,8 @@
 // the port given on the command line and prints the result as JSON; then
 // frees the descriptors and probes again.
 const useUpFileDescriptors = require('./use-up-fds');
-const { probePort } = require('../../nodes/probe.js');
-const { parseHost } = require('../../nodes/ports.js');
+const { probePort } = require('../../lib/probe/pool.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
 
 const port = Number(process.argv[2]);
 const giveBackFds = useUpFileDescriptors();

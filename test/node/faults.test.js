@@ -10,8 +10,8 @@ const assert = require('assert');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load, collect, sleep } = require('../lib/node-red');
 const { listenOpen, closedPort, filteredPort } = require('../lib/net-fixtures');
-const { ProbePool } = require('../../nodes/probe.js');
-const { parseHost } = require('../../nodes/ports.js');
+const { ProbePool } = require('../../lib/probe/pool.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
 
 function flow(props) {
     return [

@@ -11,8 +11,8 @@ const path = require('path');
 const net = require('net');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load, collect, sleep } = require('../lib/node-red');
-const { parseHost, parseHosts, isUnspecifiedAddress } = require('../../nodes/ports.js');
-const { probePort } = require('../../nodes/probe.js');
+const { parseHost, parseHosts, isUnspecifiedAddress } = require('../../lib/parse/hosts.js');
+const { probePort } = require('../../lib/probe/pool.js');
 const { Namespace, requireRoot, uniqueName } = require('../lib/netns');
 
 const LITERALS = ['0.0.0.0', '0.1.2.3', '::', '[::]', '0::0', '0:0:0:0:0:0:0:0', '::ffff:0.0.0.0', '::ffff:0:0', '::ffff:0.255.1.1', '::%lo'];

@@ -26,6 +26,34 @@ function run(command, args, options) {
     });
 }
 
+/**
+ * The package's own files that `entry` loads, directly or not: relative
+ * require() calls (plain or with path.join(__dirname, …)) followed through
+ * the built lib/, plus the worker script of the scan threads.
+ */
+function runtimeFiles(entry) {
+    const seen = new Set();
+    const visit = (file) => {
+        const relative = path.relative(ROOT, file);
+        if (seen.has(relative) || !fs.existsSync(file)) return;
+        seen.add(relative);
+        const text = fs.readFileSync(file, 'utf8');
+        const dir = path.dirname(file);
+        for (const [, target] of text.matchAll(/require\(["'](\.{1,2}\/[^"']+)["']\)/g)) {
+            visit(path.resolve(dir, target.endsWith('.js') ? target : `${target}.js`));
+        }
+        for (const [, parts] of text.matchAll(/join\)?\(__dirname, ([^)]+)\)/g)) {
+            const segments = [...parts.matchAll(/["']([^"']+)["']/g)].map((m) => m[1]);
+            visit(path.resolve(dir, ...segments));
+        }
+    };
+    visit(entry);
+    for (const needed of ['lib/threads/worker.js', 'resources/port-check-config.js']) {
+        assert.ok(seen.has(needed), `the require graph misses ${needed}: ${[...seen].join(', ')}`);
+    }
+    return [...seen];
+}
+
 describe('packed install: npm pack, installed like the palette manager does, in a real Node-RED', function () {
     this.timeout(60000);
     this.slow(30000);
@@ -40,7 +68,7 @@ describe('packed install: npm pack, installed like the palette manager does, in 
     before(async function () {
         this.timeout(180000);
         packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'port-check-pack-'));
-        // As `npm publish` would: the prepare script builds nodes/*.js first.
+        // As `npm publish` would: the prepare script builds lib/ first.
         const { stdout } = await run(NPM, ['pack', '--json', '--pack-destination', packDir], { cwd: ROOT });
         const [info] = JSON.parse(stdout.slice(stdout.search(/^\[/m))); // after any lifecycle script output
         tarball = path.join(packDir, info.filename);
@@ -63,11 +91,9 @@ describe('packed install: npm pack, installed like the palette manager does, in 
             'nodes/locales/en-US/port-check.json', 'nodes/locales/en-US/port-check.html',
         ];
         for (const file of required) assert.ok(files.includes(file), `the tarball lacks ${file}`);
-        // Every module the node requires at run time is there too.
-        const requires = fs.readFileSync(path.join(ROOT, 'nodes', 'port-check.js'), 'utf8').match(/require\("\.\/[^"]+"\)/g) || [];
-        for (const r of requires) {
-            const file = `nodes/${r.slice(11, -2)}${r.endsWith('.js")') ? '' : '.js'}`;
-            assert.ok(files.includes(file), `the tarball lacks ${file}, which nodes/port-check.js requires`);
+        // Every file the node loads at run time is there too: the require graph from the entry.
+        for (const file of runtimeFiles(path.join(ROOT, 'nodes', 'port-check.js'))) {
+            assert.ok(files.includes(file), `the tarball lacks ${file}, which the node loads`);
         }
         assert.ok(files.some((f) => /^examples\/.+\.json$/.test(f)), 'the tarball has no examples/*.json');
         const forbidden = files.filter((f) => /^(src|test|scripts|bench|docs|\.ci|\.node-red|\.matrix|node_modules)\//.test(f) || /^tsconfig|\.ts$|\.tgz$/.test(f));

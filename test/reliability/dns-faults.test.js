@@ -11,8 +11,8 @@
 // resolver for one .invalid name, as a user's flow would).
 const assert = require('assert');
 const { performance } = require('perf_hooks');
-const { probePort } = require('../../nodes/probe.js');
-const { parseHost } = require('../../nodes/ports.js');
+const { probePort } = require('../../lib/probe/pool.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
 const { listenOpen, closedPort } = require('../lib/net-fixtures');
 const { messageDrivenFlow, loadFlow, sink, helper, IDS } = require('../lib/reliability-flows');
 const { assertErrorText, watchNode, waitUntil, watchProcessFailures, scale } = require('../lib/reliability-harness');

@@ -21,8 +21,14 @@ const net = require('net');
 const fc = require('fast-check');
 const { helper, loadFlow, sink, openPortProcess } = require('../lib/reliability-flows');
 const { closedPort } = require('../lib/net-fixtures');
-const ports = require('../../nodes/ports.js');
-const { PortCheckError } = require('../../nodes/errors.js');
+// The parsers, by the names the cases use.
+const ports = {
+    ...require('../../lib/parse/hosts.js'),
+    ...require('../../lib/parse/ports.js'),
+    ...require('../../lib/parse/numbers.js'),
+    ...require('../../lib/parse/options.js'),
+};
+const { PortCheckError } = require('../../lib/errors.js');
 const {
     scale, errorPhrases, assertErrorText, translate, watchNode, waitUntil, resetHelperHistory, guardConnects,
     watchProcessFailures, isLoopback, SOAK,

@@ -7,8 +7,8 @@
 const { performance } = require('perf_hooks');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load } = require('../lib/node-red');
-const { probePort } = require('../../nodes/probe.js');
-const { parseHost } = require('../../nodes/ports.js');
+const { probePort } = require('../../lib/probe/pool.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
 const { runChild } = require('../lib/reliability-harness');
 
 const [target, ...portArgs] = process.argv.slice(2);

@@ -4,9 +4,9 @@
 // DESIGN.md promises.
 const assert = require('assert');
 const net = require('net');
-const { probePort } = require('../../nodes/probe.js');
-const { parseHost } = require('../../nodes/ports.js');
-const { PortCheckError } = require('../../nodes/errors.js');
+const { probePort } = require('../../lib/probe/pool.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
+const { PortCheckError } = require('../../lib/errors.js');
 
 describe('reliability: regressions of bugs it found', function () {
     it('a service that accepts and then resets at once is open, not closed (its handshake completed)', async function () {

@@ -15,27 +15,12 @@ import os from 'os';
 import path from 'path';
 import { performance } from 'perf_hooks';
 import { Worker } from 'worker_threads';
-import { PortCheckError, internalError, warnFault, type FaultHandler } from './errors';
-import { roundMs } from './time';
-import type { ParsedHost } from './ports';
-import type { PortResult } from './probe';
-import { STATE_CODES, type ShardAnswer, type ShardCommand, type WorkerCommand } from './scan-protocol';
+import { PortCheckError, internalError, warnFault, type FaultHandler } from '../errors';
+import type { PortResult, ScanRequest, ScanTicket, Scanner, ScannerFactory } from '../probe/types';
+import { roundMs } from '../util/time';
+import { STATE_CODES, type ShardAnswer, type ShardCommand, type WorkerCommand } from './protocol';
 
-export interface ScanRequest {
-    host: ParsedHost;
-    ports: readonly number[];
-    /** Deadline of each port's probe. */
-    timeoutMs: number;
-    /** Probes in flight over all threads together. */
-    concurrency: number;
-}
-
-/** A handle on a started scan, to cancel it. */
-export interface ScanTicket {
-    cancel(): void;
-}
-
-const WORKER_SCRIPT = path.join(__dirname, 'scan-worker.js');
+const WORKER_SCRIPT = path.join(__dirname, 'worker.js');
 
 export function defaultThreadCount(): number {
     return Math.min(4, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
@@ -205,7 +190,7 @@ class Scan implements ScanTicket {
 function checkRequest(request: ScanRequest): void {
     if (!(request.concurrency >= 1)) throw new RangeError(`concurrency must be 1 or more, not ${request.concurrency}`);
     for (const port of request.ports) {
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`not a TCP port: ${port}`);
+        if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`not a TCP port: ${port}`);
     }
 }
 
@@ -216,7 +201,7 @@ function checkRequest(request: ScanRequest): void {
  * would, unless it is cancelled. `close()` ends every scan and thread; a
  * scan after that starts new threads.
  */
-export class ScanWorkers {
+export class ScanWorkers implements Scanner {
     /** The thread of each shard slot; undefined until first needed, or after it died. */
     private readonly slots: Array<ScanThread | undefined> = [];
     private readonly running = new Set<Scan>();
@@ -260,4 +245,13 @@ export class ScanWorkers {
         if (this.slots[thread.slot] === thread) this.slots[thread.slot] = undefined;
         for (const scan of [...thread.scans.values()]) scan.onShardLost(thread);
     }
+}
+
+/**
+ * What the node hands its pool: scans over as many threads as this machine
+ * has CPUs (up to 4), made on the first big scan. Inside a scan thread no
+ * factory is given, so a thread never starts threads.
+ */
+export function scanThreads(onFault: FaultHandler = warnFault, threads = defaultThreadCount()): ScannerFactory {
+    return { threads, create: () => new ScanWorkers(threads, onFault) };
 }

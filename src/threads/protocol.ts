@@ -1,12 +1,12 @@
 /**
- * The messages between `ScanWorkers` (main thread) and its scan-worker
- * threads. Results travel as typed arrays plus sparse lists, so a shard of
+ * The messages between `ScanWorkers` (main thread, workers.ts) and its
+ * scan threads (worker.ts). Results travel as typed arrays plus sparse lists, so a shard of
  * tens of thousands of ports is a few transferred buffers, not as many
  * cloned objects.
  */
-import type { ErrorCode, ErrorParams } from './errors';
-import type { ParsedHost } from './ports';
-import type { PortState } from './probe';
+import type { ErrorCode, ErrorParams } from '../errors';
+import type { ParsedHost } from '../parse/hosts';
+import type { PortState } from '../probe/types';
 
 /** Probe the shard's ports of one host, at most `concurrency` at a time. */
 export interface ShardCommand {

@@ -10,7 +10,7 @@
  * An IPv6 address or block takes brackets when ports follow: `[fd00::/8]:443`.
  */
 import { BlockList, isIP } from 'net';
-import { PortCheckError } from './errors';
+import { PortCheckError } from '../errors';
 import { parsePorts } from './ports';
 
 interface Rule {

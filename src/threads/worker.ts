@@ -1,13 +1,14 @@
 /**
- * A scan-worker thread: probes the shards `ScanWorkers` sends it, each with
+ * A scan thread: probes the shards `ScanWorkers` sends it, each with
  * its own `ProbePool`, and answers each shard once, compactly encoded.
  */
 import { parentPort, type MessagePort } from 'worker_threads';
-import { ProbePool, type PortResult } from './probe';
-import { STATE_CODES, type ShardAnswer, type ShardCommand, type WorkerCommand } from './scan-protocol';
+import { ProbePool } from '../probe/pool';
+import type { PortResult } from '../probe/types';
+import { STATE_CODES, type ShardAnswer, type ShardCommand, type WorkerCommand } from './protocol';
 
 function parentOrFail(): MessagePort {
-    if (!parentPort) throw new Error('scan-worker.js runs as a worker thread of ScanWorkers');
+    if (!parentPort) throw new Error('threads/worker.js runs as a worker thread of ScanWorkers');
     return parentPort;
 }
 

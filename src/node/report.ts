@@ -1,0 +1,215 @@
+/**
+ * msg.portCheck: what a message learns of its check (docs/architecture.md,
+ * "What a message gets"). Pure: the results and the message's own
+ * details in, one typed report out. Each report shape is one object
+ * literal with all of its keys: V8 then keeps every field inside the
+ * object, which matters for lists of a whole port range (bench section 5c).
+ */
+import type { ErrorCode, PortCheckError } from '../errors';
+import type { ParsedHost, ParsedHosts } from '../parse/hosts';
+import type { ExpectedState } from '../parse/options';
+import type { PortResult, PortState } from '../probe/types';
+
+export interface ErrorReport {
+    code: ErrorCode;
+    message: string;
+    systemCode?: string;
+}
+
+/** One host and port: an entry of a list's `results`. */
+export interface PortReport {
+    host: string;
+    port: number;
+    address: string;
+    family: 4 | 6 | 0;
+    expected: ExpectedState;
+    match: boolean;
+    latencyMs: number;
+    connections: number;
+    state?: PortState;
+    slow?: boolean;
+    error?: ErrorReport;
+}
+
+/** msg.portCheck for one host and one port. */
+export interface SingleReport extends PortReport {
+    attempts: number;
+    elapsedMs: number;
+}
+
+/** A host's summary in a report on several hosts. */
+export interface HostSummary {
+    host: string;
+    match: boolean;
+    open: number[];
+    closed: number[];
+    filtered: number[];
+    error?: ErrorReport;
+}
+
+/** msg.portCheck for a list of ports or of hosts. */
+export interface ListReport {
+    /** IP and Port as the message gave them. */
+    host: unknown;
+    port: unknown;
+    expected: ExpectedState;
+    match: boolean;
+    /** The slowest entry's. */
+    latencyMs: number;
+    attempts: number;
+    connections: number;
+    elapsedMs: number;
+    /** Port numbers for one host; `host:port` texts for a host list. */
+    open: Array<number | string>;
+    closed: Array<number | string>;
+    filtered: Array<number | string>;
+    results: PortReport[];
+    slow?: boolean;
+    hosts?: HostSummary[];
+    error?: ErrorReport;
+}
+
+/** msg.portCheck of a message that failed before any check (an input error). */
+export interface FailedReport {
+    host: unknown;
+    port: unknown;
+    expected: ExpectedState | undefined;
+    match: false;
+    attempts: number;
+    error: ErrorReport;
+}
+
+export type PortCheckReport = SingleReport | ListReport | FailedReport;
+
+/** What every report needs of its node: Check Port, Slow above, and how errors are worded. */
+export interface ReportRules {
+    expected: ExpectedState;
+    /** 0 when no threshold is set. */
+    slowAboveMs: number;
+    wordError: (error: PortCheckError) => ErrorReport;
+}
+
+/** A check's timing and tries, as of its answer. */
+export interface Tries {
+    attempts: number;
+    elapsedMs: number;
+}
+
+/** "closed" is met by filtered too: no service can be reached there. */
+export function matches(expected: ExpectedState, state: PortState): boolean {
+    return expected === 'open' ? state === 'open' : state !== 'open';
+}
+
+/** Whether an open port answered slower than Slow above; undefined when that does not apply. */
+export function slowness(slowAboveMs: number, result: PortResult): boolean | undefined {
+    return slowAboveMs > 0 && result.state === 'open' ? result.latencyMs > slowAboveMs : undefined;
+}
+
+/** `host:port`, the IPv6 host in brackets. */
+export function hostPort(report: { host: string; port: number }): string {
+    return report.host.includes(':') ? `[${report.host}]:${report.port}` : `${report.host}:${report.port}`;
+}
+
+/** One entry of a list's `results`. */
+export function portReport(rules: ReportRules, result: PortResult): PortReport {
+    const { expected } = rules;
+    const { host, port, address, family, latencyMs, connections, state } = result;
+    if (!state) {
+        const error = rules.wordError(result.error as PortCheckError);
+        return { host, port, address, family, expected, match: false, latencyMs, connections, error };
+    }
+    const match = matches(expected, state);
+    const slow = slowness(rules.slowAboveMs, result);
+    if (slow === undefined) return { host, port, address, family, expected, match, latencyMs, connections, state };
+    return { host, port, address, family, expected, match, latencyMs, connections, state, slow };
+}
+
+/** msg.portCheck for one host and port. */
+export function singleReport(rules: ReportRules, result: PortResult, match: boolean, { attempts, elapsedMs }: Tries): SingleReport {
+    const { expected } = rules;
+    const { host, port, address, family, latencyMs, connections, state } = result;
+    if (!state) {
+        const error = rules.wordError(result.error as PortCheckError);
+        return { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, error };
+    }
+    const slow = slowness(rules.slowAboveMs, result);
+    if (slow === undefined) return { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, state };
+    return { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, state, slow };
+}
+
+/** What a list report says of the message itself. */
+export interface ListInput {
+    rawHost: unknown;
+    rawPort: unknown;
+    parsedHosts: ParsedHosts;
+    portCount: number;
+}
+
+/**
+ * msg.portCheck for a list of ports or hosts: one entry per host and port,
+ * host by host, and summaries. One pass over the entries and no spread: a
+ * list may hold a whole port range per host.
+ */
+export function listReport(rules: ReportRules, input: ListInput, results: readonly PortResult[], match: boolean, tries: Tries): ListReport {
+    // A host list (even of one) reports per host; a single host, per port.
+    const severalHosts = input.parsedHosts.isList;
+    const inState: Record<PortState, Array<number | string>> = { open: [], closed: [], filtered: [] };
+    const reports: PortReport[] = new Array(results.length);
+    let latencyMs = 0;
+    let connections = 0;
+    let slow = false;
+    for (let i = 0; i < results.length; i++) {
+        const report = (reports[i] = portReport(rules, results[i]));
+        if (report.latencyMs > latencyMs) latencyMs = report.latencyMs;
+        connections += report.connections;
+        if (report.slow) slow = true;
+        if (report.state) inState[report.state].push(severalHosts ? hostPort(report) : report.port);
+    }
+    const summary: ListReport = {
+        host: input.rawHost,
+        port: input.rawPort,
+        expected: rules.expected,
+        match,
+        latencyMs,
+        attempts: tries.attempts,
+        connections,
+        elapsedMs: tries.elapsedMs,
+        open: inState.open,
+        closed: inState.closed,
+        filtered: inState.filtered,
+        results: reports,
+    };
+    if (rules.slowAboveMs > 0) summary.slow = slow;
+    if (severalHosts) summary.hosts = hostSummaries(input.parsedHosts.hosts, reports, input.portCount);
+    return summary;
+}
+
+/** One summary per host; the reports come host by host, `portCount` each. */
+export function hostSummaries(hosts: readonly ParsedHost[], reports: readonly PortReport[], portCount: number): HostSummary[] {
+    return hosts.map(({ host }, h) => {
+        const ports: Record<PortState, number[]> = { open: [], closed: [], filtered: [] };
+        let hostMatch = true;
+        let error: ErrorReport | undefined;
+        for (let i = h * portCount; i < (h + 1) * portCount; i++) {
+            const report = reports[i];
+            if (!report.match) hostMatch = false;
+            if (report.state) ports[report.state].push(report.port);
+            error ??= report.error;
+        }
+        const summary: HostSummary = { host, match: hostMatch, open: ports.open, closed: ports.closed, filtered: ports.filtered };
+        if (error) summary.error = error;
+        return summary;
+    });
+}
+
+/** msg.portCheck of a message that never got a result: its input as read, and the error. */
+export function failedReport(rawHost: unknown, rawPort: unknown, check: unknown, attempts: number, error: ErrorReport): FailedReport {
+    return {
+        host: typeof rawHost === 'string' ? rawHost.trim() : rawHost,
+        port: rawPort,
+        expected: check === 'open' || check === 'closed' ? check : undefined,
+        match: false,
+        attempts,
+        error,
+    };
+}
