@@ -12,7 +12,7 @@
 // processes of the tests get it too): it makes `node-red`, `@node-red/*` and
 // `node-red-node-test-helper` resolve from that folder instead of the
 // project's own node_modules. The compiled node under test is always this
-// checkout's nodes/*.js (npm run build first).
+// checkout's lib/ (npm run build first).
 //
 //   node scripts/test-matrix.js          all versions
 //   node scripts/test-matrix.js 3 5      only these
@@ -23,7 +23,7 @@ const { spawn, spawnSync } = require('child_process');
 const ROOT = path.resolve(__dirname, '..');
 const CACHE = path.join(ROOT, '.matrix');
 const DIR_VARIABLE = 'PORT_CHECK_NODE_RED_DIR';
-const SUITES = ['test/port-check.test.js', 'test/probe.test.js', 'test/ports.test.js'];
+const SUITES = ['test/node/**/*.test.js', 'test/probe/**/*.test.js', 'test/parse/**/*.test.js'];
 const VERSIONS = [
     { major: 3, packages: ['node-red@3', 'node-red-node-test-helper@^0.3.6', 'mocha@^11'] },
     { major: 4, packages: ['node-red@4', 'node-red-node-test-helper@^0.3.6', 'mocha@^11'] },
@@ -64,7 +64,7 @@ function prepare(version) {
     const dir = path.join(CACHE, `node-red-${version.major}`);
     const marker = path.join(dir, 'matrix.json');
     const wanted = JSON.stringify(version.packages);
-    let cached = false;
+    let cached;
     try {
         cached = fs.readFileSync(marker, 'utf8') === wanted && fs.existsSync(path.join(dir, 'node_modules', 'node-red', 'package.json'));
     } catch {
@@ -139,8 +139,8 @@ async function main() {
     const asked = process.argv.slice(2).map(Number);
     const versions = asked.length ? VERSIONS.filter((v) => asked.includes(v.major)) : VERSIONS;
     if (versions.length === 0) throw new Error(`no such Node-RED major among ${VERSIONS.map((v) => v.major).join(', ')}`);
-    const missing = ['port-check.js', 'probe.js', 'ports.js'].filter((f) => !fs.existsSync(path.join(ROOT, 'nodes', f)));
-    if (missing.length) throw new Error(`nodes/${missing[0]} is missing: run npm run build first`);
+    const missing = ['port-check.js', 'probe/pool.js', 'parse/ports.js'].filter((f) => !fs.existsSync(path.join(ROOT, 'lib', f)));
+    if (missing.length) throw new Error(`lib/${missing[0]} is missing: run npm run build first`);
 
     const rows = [];
     for (const version of versions) {

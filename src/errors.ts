@@ -1,9 +1,10 @@
 /**
- * The errors of DESIGN.md's error table. Each has a stable `code` (also the
- * key of its text in the locale catalogue, `port-check.errors.<code>`) and
- * the values its text needs. The English `message` here is a fallback for
- * code that runs outside Node-RED; the node itself words errors through
- * `RED._` so users see the catalogue's text.
+ * The errors of the error table (docs/architecture.md, "Errors"). Each has
+ * a stable `code`, which is also the key of its text in the locale
+ * catalogue (`port-check.errors.<code>`), and the values that text needs.
+ * An error is worded only by the node, through `RED._`, in the runtime's
+ * language; the `message` of a PortCheckError is the code and its values,
+ * for logs and for code that uses the probe without Node-RED.
  */
 export type ErrorCode =
     | 'EMPTY_HOST'

@@ -8,7 +8,7 @@
 // call to the callback (ProbePool: check() to its callback; the node: the
 // message in to the message at the next node). Distribution over all probes
 // of all rounds: p50, p90, p99, max.
-// Why: DESIGN.md promises an answer within the timeout plus a few ms; 500
+// Why: docs/architecture.md promises an answer within the timeout plus a few ms; 500
 // deadlines expiring together is the worst case for that promise (each
 // waits for the ones handled before it). Target p99 <= 20 ms.
 const { ProbePool } = require('../../lib/probe/pool.js');

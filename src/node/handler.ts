@@ -9,7 +9,7 @@
  */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { performance } from 'perf_hooks';
-import { PortCheckError, internalError } from '../errors';
+import { type PortCheckError, internalError } from '../errors';
 import type { ParsedHosts } from '../parse/hosts';
 import type { ProbePool } from '../probe/pool';
 import type { PortResult } from '../probe/types';

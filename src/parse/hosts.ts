@@ -67,7 +67,7 @@ export function parseHost(value: unknown): ParsedHost {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) throw invalidHost(value, 'a URL; give the host name only');
     if (/\s/.test(host)) throw invalidHost(value, 'contains spaces');
     if (host.includes(':')) throw invalidHost(value, 'a host:port pair; put the port in the Port field');
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- control characters are among what no host name has
     const bad = /[\x00-\x1f\x7f/\\@?#[\]<>"'`%,;{}|^=+*!$&()~]/.exec(host);
     if (bad) throw invalidHost(value, `contains ${JSON.stringify(bad[0])}`);
     if (/^[0-9.]+$/.test(host) && !isIPv4(host)) throw invalidHost(value, 'not a valid IPv4 address');
@@ -128,4 +128,3 @@ function uniqueHosts(items: readonly unknown[], parse: (item: unknown) => Parsed
     }
     return { hosts, isList: true };
 }
-

@@ -343,4 +343,3 @@ export class PortProbe implements Due {
         this.attempt = this.moreAttempts = undefined;
     }
 }
-

@@ -76,4 +76,3 @@ export function classifyLookupError(err: unknown, host: string): PortCheckError 
     if (LOCAL_CODES.has(code)) return new PortCheckError('LOCAL_ERROR', { code, target: host }, code);
     return new PortCheckError('CANNOT_RESOLVE', { host, code }, code);
 }
-

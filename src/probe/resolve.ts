@@ -132,5 +132,3 @@ function noop(): void {
 function unspecifiedAnswer(host: string, address: string): PortCheckError {
     return new PortCheckError('INVALID_HOST', { value: describeValue(host), reason: `resolves to ${address}, ${UNSPECIFIED_REASON}` });
 }
-
-

@@ -29,7 +29,7 @@ const PICKED_COLOR = '#e6a23c';
 const PICKED_RGB = 'rgb(230, 162, 60)';
 const PALETTE_RGB = 'rgb(192, 222, 237)'; // #C0DEED, the type's colour
 
-/** The properties of DESIGN.md, as the edit dialog shows them. */
+/** The properties of docs/architecture.md, as the edit dialog shows them. */
 const LABELS = ['Name', 'Color', 'IP', 'Port', 'Check Port', 'Timeout (s)', 'Delay Before (s)',
     'Delay After (s)', 'Continue On Error', 'Output', 'Max concurrent'];
 
@@ -271,7 +271,7 @@ describe('editor in a real browser (chromium, Node-RED editor)', function () {
         await page.waitForFunction(() => !document.querySelector('.red-ui-palette-node[data-palette-type="inject"]').hasAttribute('data-filter'), null, WAIT);
     });
 
-    it('opens the edit dialog with every property of DESIGN.md at its default', async function () {
+    it('opens the edit dialog with every property of docs/architecture.md at its default', async function () {
         await openDialog(pcId);
         const labels = await page.locator('.red-ui-tray .form-row > label:first-child').allTextContents();
         const shown = labels.map((text) => text.trim());
@@ -547,7 +547,11 @@ describe('editor in a real browser (chromium, Node-RED editor)', function () {
         assert.ok(importedNodes.some((n) => n.type === 'port-check'), `"${exampleName}" has no port check node`);
         await page.waitForFunction((n) => RED.nodes.filterNodes({}).length > n, before, WAIT);
         // It lands on a flow tab of its own.
-        const newTab = await page.evaluate((old) => { const ids = []; RED.nodes.eachWorkspace((ws) => ids.push(ws.id)); return ids.filter((id) => !old.includes(id)); }, tabsBefore);
+        const newTab = await page.evaluate((old) => {
+            const ids = [];
+            RED.nodes.eachWorkspace((ws) => ids.push(ws.id));
+            return ids.filter((id) => !old.includes(id));
+        }, tabsBefore);
         assert.strictEqual(newTab.length, 1, 'the example came in on one new flow tab');
         const exampleNodes = await page.evaluate((z) => RED.nodes.filterNodes({ z }).map((n) => n.id), newTab[0]);
         assert.strictEqual(await page.evaluate((z) => RED.nodes.filterNodes({ z, type: 'port-check' }).length, newTab[0]),

@@ -45,7 +45,7 @@ function requireRoot(context, tools = []) {
     const why = whyNot(tools);
     if (!why) return;
     if (CI && !/not root|not Linux/.test(why)) throw new Error(`CI=true, yet: ${why} (.ci/run should have installed it)`);
-    // eslint-disable-next-line no-console -- the reason is part of the test report
+
     console.log(`      skipped: ${why}`);
     context.skip();
 }

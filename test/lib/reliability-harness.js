@@ -74,7 +74,7 @@ function waitUntil(condition, ms, describe = () => 'condition not met', interval
     return new Promise((resolve, reject) => {
         const started = Date.now();
         const tick = () => {
-            let ok = false;
+            let ok;
             try {
                 ok = condition();
             } catch (err) {

@@ -190,7 +190,7 @@ describe('reliability: conservation under load', function () {
             // Every socket and timer of the run is gone again.
             await waitUntil(() => snapshot().fds <= baseline.fds && Object.keys(resourcesAbove(baseline.resources)).length === 0, 5000,
                 () => `fds ${baseline.fds} -> ${snapshot().fds}, above baseline: ${JSON.stringify(resourcesAbove(baseline.resources))}`);
-            // eslint-disable-next-line no-console
+
             console.log(`      ${COUNT} messages: fed in ${fed} ms, all settled after ${elapsed} ms; ` +
                 `${JSON.stringify(tally)}; at most ${maxSockets} sockets at once; ` +
                 `${dnsServer.stats.queries} DNS queries answered on 127.0.0.1; fds ${baseline.fds} -> ${snapshot().fds}; ` +

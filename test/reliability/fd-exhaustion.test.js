@@ -61,7 +61,7 @@ describe('reliability: fd exhaustion', function () {
         assert.strictEqual(report.doubled, 0, 'no message sent or done twice');
         assert.strictEqual(report.settled, BURST + 20, 'every message done once');
         const tally = checkOutcomes(report, { allowLocalError: true });
-        // eslint-disable-next-line no-console
+
         console.log(`      limit ${report.limit} fds (${report.baselineFds} used at rest, peak ${report.peakFds}): ` +
             `${tally.right} right states, ${tally.localError} "Local error"; burst answered in ${report.burstMs} ms`);
         assert.ok(tally.localError > 0, 'the burst did run out of fds (else this test proves nothing)');
@@ -75,7 +75,7 @@ describe('reliability: fd exhaustion', function () {
         assert.strictEqual(report.doubled, 0);
         assert.strictEqual(report.settled, BURST + 20);
         const tally = checkOutcomes(report, { allowLocalError: false });
-        // eslint-disable-next-line no-console
+
         console.log(`      limit ${report.limit} fds (${report.baselineFds} used at rest, peak ${report.peakFds}): ` +
             `${tally.right} right states; burst answered in ${report.burstMs} ms`);
     });

@@ -84,7 +84,7 @@ function attempt(parse, value) {
         return { value: parse(value) };
     } catch (err) {
         if (!(err instanceof PortCheckError)) {
-            throw new Error(`${parse.name}(${safeString(value)}) threw ${err && err.stack || err}, not a PortCheckError`);
+            throw new Error(`${parse.name}(${safeString(value)}) threw ${err && err.stack || err}, not a PortCheckError`, { cause: err });
         }
         const phrases = errorPhrases();
         assert.ok(phrases[err.code], `${parse.name}: code ${err.code} is not in the catalogue`);
@@ -115,7 +115,7 @@ function checkPorts(value) {
     assert.ok(list.length > 0, `parsePorts(${safeString(value)}) gave no port`);
     for (const port of list) assert.ok(Number.isInteger(port) && port >= 1 && port <= 65535, `port ${port}`);
     assert.strictEqual(new Set(list).size, list.length, 'no port twice');
-    // The DESIGN.md examples of bad numbers are never taken.
+    // The examples of bad numbers in docs/architecture.md are never taken.
     if ([8.5, -1, 0, 65536].includes(value) || (typeof value === 'number' && !Number.isInteger(value))) {
         assert.fail(`parsePorts(${safeString(value)}) accepted ${list}`);
     }
@@ -184,12 +184,12 @@ describe('reliability: bad input (property-based)', function () {
             if (!cap.error) assert.ok(Number.isInteger(cap.value) && cap.value >= 1 && cap.value <= 65535);
             count(cap);
         }), { numRuns: PARSER_RUNS, seed: SEED });
-        // eslint-disable-next-line no-console
+
         console.log(`      seed ${SEED}: ${tally.valid} valid values, errors ${JSON.stringify(tally.errors)}`);
         assert.ok(Object.keys(tally.errors).length >= 6, 'the cases reached most errors');
     });
 
-    it('parsers: the examples of DESIGN.md give their errors', function () {
+    it('parsers: the examples of docs/architecture.md give their errors', function () {
         for (const bad of ['80abc', '0', '65536', '8.5', '-1', '0x50', '8010-8000', 8.5, -1, 0, 65536, NaN, Infinity, {}, true]) {
             assert.strictEqual(attempt(ports.parsePorts, bad).error?.code, 'INVALID_PORT', `port ${safeString(bad)}`);
         }
@@ -243,7 +243,10 @@ describe('reliability: bad input (property-based)', function () {
             return value;
         }
 
-        /** Long port lists are cut (each port is a connect); long valid timeouts are cut to 2 s (a port nobody answers on loopback would hold the message that long). */
+        /**
+         * Long port lists are cut (each port is a connect); long valid timeouts are cut to 2 s
+         * (a port nobody answers on loopback would hold the message that long).
+         */
         function bounded(p, t) {
             const parsed = attempt(ports.parsePorts, p);
             const port = !parsed.error && parsed.value.ports.length > 32 ? parsed.value.ports.slice(0, 32).join(',') : p;
@@ -343,7 +346,7 @@ describe('reliability: bad input (property-based)', function () {
                 assert.strictEqual(msg.payload, expected, `${where}: payload for ${item.node.check}`);
             }
             for (const w of watchers) for (const [id, c] of w.sends) assert.strictEqual(c, 1, `sent ${c} times: ${id}`);
-            // eslint-disable-next-line no-console
+
             console.log(`      seed ${SEED}: states ${JSON.stringify(tally.states)}, errors ${JSON.stringify(tally.errors)}; ` +
                 `${dnsGuard.seen.count} names answered by the guard`);
         });
@@ -400,7 +403,7 @@ describe('reliability: bad input (property-based)', function () {
             for (const [id, c] of watcher.sends) assert.strictEqual(c, 1, `sent ${c} times: ${id}`);
             assert.ok(tally.errors.TOO_MANY_PROBES >= 1, `the limit was reached: ${JSON.stringify(tally)}`);
             assert.ok(tally.results >= 1, `some big inputs were checked: ${JSON.stringify(tally)}`);
-            // eslint-disable-next-line no-console
+
             console.log(`      ${cases.length} big inputs: ${JSON.stringify(tally)}`);
         });
 
@@ -432,7 +435,10 @@ describe('reliability: bad input (property-based)', function () {
                 const flowJson = messageDrivenFlow([{ id: 'rel-cfg-5e1f', ...config }]);
                 // What the node is deployed with (a key the JSON round trip dropped keeps the flow's default).
                 const def = flowJson.find((n) => n.id === 'rel-cfg-5e1f');
-                const deployed = { delayBefore: def.delayBefore, delayAfter: def.delayAfter, check: def.check, continueOnError: def.continueOnError, concurrency: def.concurrency };
+                const deployed = {
+                    delayBefore: def.delayBefore, delayAfter: def.delayAfter, check: def.check,
+                    continueOnError: def.continueOnError, concurrency: def.concurrency,
+                };
                 const where = `seed ${SEED + 1}, config ${index}: ${safeString(deployed)}`;
                 const delays = [attempt((v) => ports.parseDelay(v, 'before'), def.delayBefore),
                     attempt((v) => ports.parseDelay(v, 'after'), def.delayAfter)];
@@ -500,7 +506,7 @@ describe('reliability: bad input (property-based)', function () {
                     }
                 }
             }
-            // eslint-disable-next-line no-console
+
             console.log(`      seed ${SEED + 1}: ${JSON.stringify(tally)}`);
         });
     });

@@ -62,7 +62,7 @@ describe('reliability: no leaks', function () {
     it(`leaves fds, handles and memory at their baseline after ${PROBES.toLocaleString('en-US')} probes`, async function () {
         const report = await runLeakProcess([PROBES, open.port, filtered.port, closed.join(',')], scale(140000, 1700000));
         const { baseline, final } = report;
-        // eslint-disable-next-line no-console
+
         console.log(`      ${report.probes} probes (${report.messages} messages) in ${report.runMs} ms; ` +
             `fds ${baseline.fds} -> ${final.fds}; handles ${JSON.stringify(baseline.resources)} -> ${JSON.stringify(final.resources)}; ` +
             `heap ${mb(baseline.heapUsed)} -> ${mb(final.heapUsed)} MB; rss ${mb(baseline.rss)} -> ${mb(final.rss)} MB`);

@@ -82,7 +82,7 @@ describe('reliability: filtered ports for real (network namespaces and a firewal
         if (typeof process.getuid === 'function' && process.getuid() !== 0) why.push('not root');
         if (!have('ip')) why.push('no `ip` (iproute2)');
         if (why.length) {
-            // eslint-disable-next-line no-console
+
             console.log(`      skipped: ${why.join(', ')}`);
             this.skip();
         }
@@ -98,14 +98,14 @@ describe('reliability: filtered ports for real (network namespaces and a firewal
                 run('ip', ['-n', ns, 'link', 'set', link, 'up']);
             }
         } catch (err) {
-            // eslint-disable-next-line no-console
+
             console.log(`      skipped: cannot make network namespaces with a veth pair here (${String(err.stderr || err.message).trim().split('\n')[0]})`);
             this.skip();
         }
         try {
             firewall = addFirewallRules(TARGET_NS);
         } catch (err) {
-            // eslint-disable-next-line no-console
+
             console.log(`      skipped: no working firewall tool in a network namespace (${err.message})`);
             this.skip();
         }
@@ -169,7 +169,7 @@ describe('reliability: filtered ports for real (network namespaces and a firewal
             assert.deepStrictEqual(list.results, Object.keys(expected).map((name) => ({ port: PORTS[name], state: expected[name] })));
             assert.strictEqual(list.payload, false, 'a list that mixes states matches neither check');
         }
-        // eslint-disable-next-line no-console
+
         console.log(`      ${firewall} in ${TARGET_NS}: ${Object.entries(report.probes).map(([n, p]) => `${n} ${p.state} (${p.ms} ms)`).join(', ')}`);
     });
 });

@@ -137,7 +137,7 @@ describe('reliability: redeploy under load', function () {
             assert.strictEqual(again.byN.get('open')[0].payload, true);
             assert.strictEqual(again.byN.get('refused')[0].portCheck.state, 'closed');
             assert.deepStrictEqual(failures.failures, []);
-            // eslint-disable-next-line no-console
+
             console.log(`      ${inFlight} sockets in flight; stop took ${Math.round(stopMs)} ms (${stopCpuMs} ms CPU); ` +
                 `fds ${baseline.fds} before, ${afterStop.fds} after the stop; redeployed and answered in ${Math.round(redeployMs)} ms`);
         } finally {

@@ -1,7 +1,7 @@
 'use strict';
 // Bugs the reliability suite (issue 6) found in the node, kept as minimal
 // reproductions so they stay fixed (fixed in c3de23b). Each asserts what
-// DESIGN.md promises.
+// docs/architecture.md promises.
 const assert = require('assert');
 const net = require('net');
 const { probePort } = require('../../lib/probe/pool.js');

@@ -1,14 +1,17 @@
 'use strict';
+// ScanWorkers (src/threads/workers.ts): one host's ports over worker threads
+// answered as ProbePool answers them, the cap over all threads, cancel and
+// close, and a thread that dies mid-scan. Real sockets on loopback.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
-const { ScanWorkers, defaultThreadCount } = require('../lib/threads/workers.js');
-const { ProbePool } = require('../lib/probe/pool.js');
-const { PortCheckError } = require('../lib/errors.js');
-const { parseHost } = require('../lib/parse/hosts.js');
-const { openSockets, osThreads, waitFor } = require('./lib/process-stats');
-const { listenOpen, closedPorts, filteredPort } = require('./lib/net-fixtures');
+const { ScanWorkers, defaultThreadCount } = require('../../lib/threads/workers.js');
+const { ProbePool } = require('../../lib/probe/pool.js');
+const { PortCheckError } = require('../../lib/errors.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
+const { openSockets, osThreads, waitFor } = require('../lib/process-stats');
+const { listenOpen, closedPorts, filteredPort } = require('../lib/net-fixtures');
 
 const loopback = parseHost('127.0.0.1');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,7 +39,7 @@ function refedWorkerHandles() {
     return process.getActiveResourcesInfo().filter((name) => /Worker|MessagePort/.test(name)).length;
 }
 
-describe('scan-workers.ts: one host\'s ports over worker threads, on loopback', function () {
+describe('threads/workers.ts: one host\'s ports over worker threads, on loopback', function () {
     let open4;
     let open4b;
     let open6;
@@ -210,8 +213,8 @@ describe('scan-workers.ts: one host\'s ports over worker threads, on loopback', 
 
     it('an idle ScanWorkers does not keep the process alive, a running scan does', async function () {
         const program = `
-            const { ScanWorkers } = require(${JSON.stringify(path.join(__dirname, '../lib/threads/workers.js'))});
-            const { parseHost } = require(${JSON.stringify(path.join(__dirname, '../lib/parse/hosts.js'))});
+            const { ScanWorkers } = require(${JSON.stringify(path.join(__dirname, '../../lib/threads/workers.js'))});
+            const { parseHost } = require(${JSON.stringify(path.join(__dirname, '../../lib/parse/hosts.js'))});
             const workers = new ScanWorkers(2);
             const request = { host: parseHost('127.0.0.1'), ports: ${JSON.stringify(closed)}, timeoutMs: 1000, concurrency: 8 };
             const print = (results) => process.stdout.write(results.map((r) => r.state).join(',') + ';');

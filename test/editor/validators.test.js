@@ -1,22 +1,30 @@
 'use strict';
-// The editor's validators (nodes/port-check.html) must accept exactly what
-// the runtime accepts, so a field marked valid in the dialog never fails at
-// run time, and the reverse. The editor script runs here in a VM with the
-// little of RED and jQuery it touches at load time.
+// The editor's validators (resources/port-check-rules.js and
+// port-check-editor.js, which nodes/port-check.html loads) must accept
+// exactly what the runtime accepts, so a field marked valid in the dialog
+// never fails at run time, and the reverse. The tests require the same
+// files the editor loads, and run the html's own registerType in a VM with
+// the little of RED and jQuery it touches at load time.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
 const fc = require('fast-check');
-const { parsePorts } = require('../lib/parse/ports.js');
-const { parseHosts } = require('../lib/parse/hosts.js');
-const { parseTimeout } = require('../lib/parse/numbers.js');
-const { parseRules } = require('../lib/parse/allow.js');
-const { translate } = require('./lib/i18n');
+const { parseHosts } = require('../../lib/parse/hosts.js');
+const { parsePorts } = require('../../lib/parse/ports.js');
+const { parseTimeout } = require('../../lib/parse/numbers.js');
+const { parseRules } = require('../../lib/parse/allow.js');
+const { translate } = require('../lib/i18n');
+const PortCheckConfig = require('../../resources/port-check-config.js');
+const PortCheckEditor = require('../../resources/port-check-editor.js');
+
+/** The inline scripts of the editor html (those without a src): the node's registration. */
+function inlineScripts() {
+    const html = fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'port-check.html'), 'utf8');
+    return [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+}
 
 function loadEditorDefinition() {
-    const html = fs.readFileSync(path.join(__dirname, '..', 'nodes', 'port-check.html'), 'utf8');
-    const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
     let definition;
     const noElement = { length: 0, val: () => undefined };
     const RED = {
@@ -26,7 +34,9 @@ function loadEditorDefinition() {
         utils: { validatePropertyExpression: () => true },
         hooks: { add() {}, has: () => false },
     };
-    vm.runInNewContext(script, { RED, $: () => noElement, console });
+    const scripts = inlineScripts();
+    assert.strictEqual(scripts.length, 1, 'one inline script: the registration');
+    vm.runInNewContext(scripts[0], { RED, $: () => noElement, console, PortCheckEditor, PortCheckConfig });
     definition._ = (key, params) => translate(key, params);
     return { definition };
 }
@@ -39,7 +49,7 @@ describe('editor validators agree with the runtime', function () {
 
     it('registers the node in the network category with every flow JSON key', function () {
         assert.strictEqual(definition.category, 'network');
-        for (const key of ['name', 'color', 'host', 'hostType', 'port', 'portType', 'check', 'timeout', 'timeoutType',
+        for (const key of ['version', 'name', 'color', 'host', 'hostType', 'port', 'portType', 'check', 'timeout', 'timeoutType',
             'delayBefore', 'delayAfter', 'continueOnError', 'output', 'concurrency',
             'mode', 'retries', 'retryDelay', 'waitInterval', 'waitTimeout', 'slowAbove', 'allow']) {
             assert.ok(key in definition.defaults, key);
@@ -63,6 +73,7 @@ describe('editor validators agree with the runtime', function () {
     it('IP: the same verdict as parseHosts, host lists included', function () {
         const cases = ['127.0.0.1', '::1', '[::1]', 'localhost', 'db.example.com', 'http://x', 'x:80', 'a b', '999.1.1.1',
             '127.0.0.1, ::1', 'a,,b', 'a,', 'bücher.example', 'x'.repeat(254), '', ' ', 'db.8', 'my_host',
+            '0.0.0.0', '0.1.2.3', '::', '[::]', '0::0', '::ffff:0.0.0.0', '::ffff:0:0', '::0.1.2.3', '::ffff:1.0.0.0', '127.0.0.1,0.0.0.0',
             '0x7f.1', '0x7f000001', '１２７．０．０．１', '１２３', '0xa.0x1', 'ｅｘａｍｐｌｅ.com'];
         const check = (text) => {
             const runtime = accepts(() => parseHosts(text));

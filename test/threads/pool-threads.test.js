@@ -4,13 +4,13 @@
 // allow-list applied before any connection, the cap kept, and nothing left
 // running once the pool is cancelled. Real sockets on 127.0.0.1.
 const assert = require('assert');
-const { ProbePool, THREADED_SCAN_MIN_PORTS } = require('../lib/probe/pool.js');
-const { makePolicy } = require('../lib/parse/allow.js');
-const { parseHost } = require('../lib/parse/hosts.js');
-const { scanThreads } = require('../lib/threads/workers.js');
-const { openSockets, osThreads, waitFor } = require('./lib/process-stats');
-const { listenOpen, closedPort } = require('./lib/net-fixtures');
-const { helper, load, collect, sleep } = require('./lib/node-red');
+const { ProbePool, THREADED_SCAN_MIN_PORTS } = require('../../lib/probe/pool.js');
+const { makePolicy } = require('../../lib/parse/allow.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
+const { scanThreads } = require('../../lib/threads/workers.js');
+const { openSockets, osThreads, waitFor } = require('../lib/process-stats');
+const { listenOpen, closedPort } = require('../lib/net-fixtures');
+const { helper, load, collect, sleep } = require('../lib/node-red');
 
 const loopback = parseHost('127.0.0.1');
 

@@ -1,28 +1,21 @@
 'use strict';
+// The TCP probe on loopback (src/probe/attempt.ts, through probePort of
+// src/probe/pool.ts): open, closed, reset, filtered, self-connect, every
+// address of localhost, staggered attempts, DNS within the deadline, and fd
+// exhaustion as a local error. Real sockets, nothing mocked.
 const assert = require('assert');
 const net = require('net');
 const { execFile } = require('child_process');
 const path = require('path');
-const { ProbePool, probePort } = require('../lib/probe/pool.js');
-const { classifyConnectError, classifyLookupError, combineOutcomes } = require('../lib/probe/classify.js');
-const { interleaveFamilies } = require('../lib/probe/resolve.js');
-const { attemptDelayMs, isSelfConnect } = require('../lib/probe/attempt.js');
-const { parseHost } = require('../lib/parse/hosts.js');
-const { scanThreads } = require('../lib/threads/workers.js');
-const { listenOpen, closedPort, filteredPort } = require('./lib/net-fixtures');
+const { ProbePool, probePort } = require('../../lib/probe/pool.js');
+const { isSelfConnect } = require('../../lib/probe/attempt.js');
+const { parseHost } = require('../../lib/parse/hosts.js');
+const { scanThreads } = require('../../lib/threads/workers.js');
+const { listenOpen, closedPort, filteredPort } = require('../lib/net-fixtures');
 
 const loopback = parseHost('127.0.0.1');
 
-/** A real connect error from the kernel, for the classifier. */
-function realConnectError(port, host = '127.0.0.1') {
-    return new Promise((resolve) => {
-        const socket = net.connect({ host, port });
-        socket.on('error', (err) => resolve(err));
-        socket.on('connect', () => { socket.destroy(); resolve(null); });
-    });
-}
-
-describe('probe.ts: the TCP probe on loopback', function () {
+describe('probe/attempt.ts: the TCP probe on loopback', function () {
     it('answers open for a listening port, with address, family, latency and connections', async function () {
         const server = await listenOpen('127.0.0.1');
         try {
@@ -189,7 +182,7 @@ describe('probe.ts: the TCP probe on loopback', function () {
         this.timeout(20000);
         // A child with a low fd limit opens files until EMFILE, then probes an open port.
         const server = await listenOpen('127.0.0.1');
-        const script = path.join(__dirname, 'lib', 'probe-with-no-fds.js');
+        const script = path.join(__dirname, '..', 'lib', 'probe-with-no-fds.js');
         try {
             const stdout = await new Promise((resolve, reject) => {
                 execFile('/bin/sh', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${script}" ${server.port}`],
@@ -203,136 +196,5 @@ describe('probe.ts: the TCP probe on loopback', function () {
         } finally {
             await server.close();
         }
-    });
-
-    describe('classifying errors', function () {
-        it('reads real kernel errors: ECONNREFUSED is closed', async function () {
-            const err = await realConnectError(await closedPort());
-            assert.strictEqual(err.code, 'ECONNREFUSED');
-            assert.deepStrictEqual(classifyConnectError(err, 'x'), { state: 'closed' });
-        });
-
-        it('maps each code to a state or an error, never lumping them together', function () {
-            const errorOf = (code) => Object.assign(new Error(`connect ${code}`), { code, syscall: 'connect' });
-            for (const code of ['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']) {
-                assert.deepStrictEqual(classifyConnectError(errorOf(code), 'x'), { state: 'filtered' }, code);
-            }
-            for (const code of ['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS', 'EPERM', 'EACCES']) {
-                const outcome = classifyConnectError(errorOf(code), '10.0.0.1:80');
-                assert.strictEqual(outcome.error.code, 'LOCAL_ERROR', code);
-                assert.strictEqual(outcome.error.systemCode, code);
-                assert.strictEqual(outcome.error.params.target, '10.0.0.1:80');
-            }
-            for (const err of [errorOf('EPROTO'), new Error('no code'), undefined]) {
-                assert.strictEqual(classifyConnectError(err, 'x').error.code, 'CONNECTION_FAILED');
-            }
-        });
-
-        it('combines the answers of several addresses: open wins; an error beats a negative answer', function () {
-            const local = { error: { code: 'LOCAL_ERROR' } };
-            const failed = { error: { code: 'CONNECTION_FAILED' } };
-            const pick = (...outcomes) => combineOutcomes(outcomes.map((outcome, item) => ({ outcome, item }))).item;
-            assert.strictEqual(pick({ state: 'closed' }, { state: 'open' }), 1, 'one open address is a reachable service');
-            assert.strictEqual(pick(local, { state: 'open' }), 1);
-            assert.strictEqual(pick({ state: 'closed' }, local), 1, 'an address never checked forbids "closed"');
-            assert.strictEqual(pick({ state: 'filtered' }, failed), 1);
-            assert.strictEqual(pick(failed, local), 1, 'a local error is named first');
-            assert.strictEqual(pick({ state: 'filtered' }, { state: 'closed' }), 1, 'the host did answer');
-            assert.strictEqual(pick({ state: 'filtered' }, { state: 'filtered' }), 0);
-        });
-
-        it("unpacks Node's AggregateError and keeps the best answer", function () {
-            const errorOf = (code) => Object.assign(new Error(code), { code });
-            const refusedAndUnreachable = new AggregateError([errorOf('ENETUNREACH'), errorOf('ECONNREFUSED')]);
-            assert.deepStrictEqual(classifyConnectError(refusedAndUnreachable, 'x'), { state: 'closed' });
-            const localOnly = new AggregateError([errorOf('EADDRNOTAVAIL'), errorOf('EPROTO')]);
-            assert.strictEqual(classifyConnectError(localOnly, 'x').error.code, 'LOCAL_ERROR');
-        });
-
-        it('tells DNS failures from local ones', function () {
-            const errorOf = (code) => Object.assign(new Error(code), { code });
-            assert.strictEqual(classifyLookupError(errorOf('ENOTFOUND'), 'h').code, 'CANNOT_RESOLVE');
-            assert.strictEqual(classifyLookupError(errorOf('EAI_AGAIN'), 'h').code, 'CANNOT_RESOLVE');
-            assert.strictEqual(classifyLookupError(errorOf('EMFILE'), 'h').code, 'LOCAL_ERROR');
-        });
-    });
-
-    describe('ProbePool', function () {
-        it('keeps at most `concurrency` probes in flight and answers every port in order', async function () {
-            const server = await listenOpen('127.0.0.1');
-            const closed = await closedPort();
-            const pool = new ProbePool(4);
-            let peak = 0;
-            const watcher = setInterval(() => { peak = Math.max(peak, pool.activeProbes); }, 0);
-            try {
-                const ports = [];
-                for (let i = 0; i < 100; i++) ports.push(i % 2 ? server.port : closed);
-                const results = await new Promise((resolve) => pool.check({ hosts: [loopback], ports, timeoutMs: 2000 }, resolve));
-                assert.strictEqual(results.length, 100);
-                results.forEach((r, i) => assert.strictEqual(r.state, i % 2 ? 'open' : 'closed'));
-                assert.ok(peak <= 4, `peak ${peak}`);
-                assert.strictEqual(pool.activeProbes, 0);
-            } finally {
-                clearInterval(watcher);
-                await server.close();
-            }
-        });
-
-        it('lets started checks go under steady load, when the queue never empties', async function () {
-            this.timeout(30000);
-            const refused = await closedPort();
-            const pool = new ProbePool(8);
-            let done = 0;
-            let longest = 0;
-            await new Promise((resolve) => {
-                const submit = () => pool.check({ hosts: [loopback], ports: [refused], timeoutMs: 1000 }, () => {
-                    done++;
-                    longest = Math.max(longest, pool.queuedRequests.length);
-                    if (done === 20000) resolve();
-                    else if (done <= 20000 - 100) submit();
-                });
-                for (let i = 0; i < 100; i++) submit(); // 100 waiting at all times
-            });
-            assert.ok(longest < 2500, `the queue array grew to ${longest} entries for 100 waiting checks`);
-        });
-
-        it('cancels everything: no callback, sockets destroyed, timers cleared', async function () {
-            this.timeout(10000);
-            const filtered = await filteredPort();
-            const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
-            const pool = new ProbePool(8);
-            let called = 0;
-            for (let i = 0; i < 20; i++) pool.check({ hosts: [loopback], ports: [filtered.port], timeoutMs: 5000 }, () => called++);
-            await new Promise((r) => setTimeout(r, 50));
-            assert.strictEqual(pool.activeProbes, 8);
-            pool.cancelAll();
-            // A destroyed socket's handle is released on a later turn of the loop.
-            await new Promise((r) => setTimeout(r, 20));
-            const after = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
-            assert.strictEqual(pool.activeProbes, 0);
-            assert.ok(after <= before, `handles before ${before}, after ${after}`);
-            await new Promise((r) => setTimeout(r, 200));
-            assert.strictEqual(called, 0);
-            filtered.close();
-        });
-
-        it('answers a DNS failure for every port of a long list without deep recursion', async function () {
-            const failing = (name, cb) => setImmediate(() => cb(Object.assign(new Error('nope'), { code: 'ENOTFOUND' })));
-            const pool = new ProbePool(2, failing);
-            const ports = Array.from({ length: 65535 }, (_, i) => i + 1);
-            const results = await new Promise((resolve) => pool.check({ hosts: [parseHost("gone.test")], ports, timeoutMs: 1000 }, resolve));
-            assert.strictEqual(results.length, 65535);
-            assert.ok(results.every((r) => r.error && r.error.code === 'CANNOT_RESOLVE'));
-        });
-    });
-
-    it('orders addresses by alternating families and derives the stagger from the timeout', function () {
-        const a = (address, family) => ({ address, family });
-        assert.deepStrictEqual(
-            interleaveFamilies([a('::1', 6), a('::2', 6), a('1.1.1.1', 4), a('2.2.2.2', 4)]).map((x) => x.address),
-            ['::1', '1.1.1.1', '::2', '2.2.2.2']);
-        assert.strictEqual(attemptDelayMs(60000, 2), 250);
-        assert.strictEqual(attemptDelayMs(200, 2), 50);
-        assert.strictEqual(attemptDelayMs(10, 4), 10);
     });
 });

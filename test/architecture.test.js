@@ -1,0 +1,84 @@
+'use strict';
+// The layout of src/ as docs/architecture.md draws it ("How the modules
+// depend on each other"), read from the imports of every source file
+// (type-only imports included): no import cycle, each folder imports only
+// the folders below it, and no source file grows past 400 lines.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+
+const SRC = path.join(__dirname, '..', 'src');
+
+/** What each part of src/ may import (besides itself). */
+const MAY_IMPORT = {
+    'port-check.ts': ['node', 'probe', 'threads', 'parse', 'util', 'errors.ts'],
+    node: ['parse', 'probe', 'util', 'errors.ts'],
+    threads: ['probe', 'parse', 'util', 'errors.ts'],
+    probe: ['parse', 'util', 'errors.ts'],
+    parse: ['util', 'errors.ts'],
+    util: [],
+    'errors.ts': [],
+};
+
+function sourceFiles(dir = SRC) {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) return sourceFiles(full);
+        return entry.name.endsWith('.ts') ? [full] : [];
+    });
+}
+
+/** The src/ files a file imports, relative to src/. */
+function importsOf(file) {
+    const text = fs.readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(/^(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'/gm)].map((m) => m[1]);
+    return targets.map((target) => path.relative(SRC, path.resolve(path.dirname(file), `${target}.ts`)));
+}
+
+/** The part of src/ a file belongs to: its folder, or its own name at the top. */
+const partOf = (relative) => (relative.includes(path.sep) ? relative.split(path.sep)[0] : relative);
+
+describe('architecture: the modules of src/ and how they depend on each other', function () {
+    const files = sourceFiles().map((file) => path.relative(SRC, file));
+    const graph = new Map(files.map((file) => [file, importsOf(path.join(SRC, file))]));
+
+    it('every import names a file of src/', function () {
+        for (const [file, imports] of graph) {
+            for (const target of imports) assert.ok(graph.has(target), `${file} imports ${target}, which does not exist`);
+        }
+    });
+
+    it('has no import cycle, type-only imports included', function () {
+        const state = new Map();
+        const visit = (file, trail) => {
+            if (state.get(file) === 'done') return;
+            if (state.get(file) === 'open') assert.fail(`import cycle: ${[...trail.slice(trail.indexOf(file)), file].join(' -> ')}`);
+            state.set(file, 'open');
+            for (const target of graph.get(file) || []) visit(target, [...trail, file]);
+            state.set(file, 'done');
+        };
+        for (const file of graph.keys()) visit(file, []);
+    });
+
+    it('each part imports only the parts below it (probe/ knows nothing of Node-RED or threads)', function () {
+        for (const [file, imports] of graph) {
+            const part = partOf(file);
+            assert.ok(part in MAY_IMPORT, `${file} is in no part of the layout`);
+            for (const target of imports) {
+                const other = partOf(target);
+                if (other === part) continue;
+                assert.ok(MAY_IMPORT[part].includes(other), `${file} (${part}) imports ${target} (${other})`);
+            }
+        }
+        for (const file of files.filter((f) => partOf(f) === 'probe')) {
+            assert.ok(!/from 'node-red'|worker_threads/.test(fs.readFileSync(path.join(SRC, file), 'utf8')), `${file} uses Node-RED or threads`);
+        }
+    });
+
+    it('no source file is over 400 lines', function () {
+        for (const file of files) {
+            const lines = fs.readFileSync(path.join(SRC, file), 'utf8').split('\n').length;
+            assert.ok(lines <= 400, `${file}: ${lines} lines`);
+        }
+    });
+});
