@@ -451,6 +451,9 @@ describe('editor in a real browser (chromium, Node-RED editor)', function () {
         await wire(injectId, pcId);
         await wire(pcId, debugId);
         await deploy();
+        // A node made in this editor is saved with the configuration's current version.
+        const saved = JSON.parse((await red.request('/flows', { headers: { Accept: 'application/json', 'Node-RED-API-Version': 'v1' } })).body);
+        assert.strictEqual(saved.find((n) => n.id === pcId).version, require('../../resources/port-check-config.js').VERSION);
 
         // The debug sidebar.
         await page.locator('#red-ui-tab-debug-link-button').click();

@@ -163,6 +163,7 @@ describe('threads/workers.ts: one host\'s ports over worker threads, on loopback
         assert.throws(() => workers.scan({ host: loopback, ports: [80], timeoutMs: 100, concurrency: 0 }, () => {}), RangeError);
         assert.throws(() => workers.scan({ host: loopback, ports: [80, 65536], timeoutMs: 100, concurrency: 4 }, () => {}), RangeError);
         assert.throws(() => workers.scan({ host: loopback, ports: [80.5], timeoutMs: 100, concurrency: 4 }, () => {}), RangeError);
+        assert.throws(() => workers.scan({ host: loopback, ports: [0, 80], timeoutMs: 100, concurrency: 4 }, () => {}), RangeError, 'port 0 is no TCP port to scan');
         assert.throws(() => new ScanWorkers(0), RangeError);
         await sleep(50);
         assert.strictEqual(called, false);
