@@ -5,7 +5,8 @@
 const assert = require('assert');
 const { collect, sleep } = require('../lib/node-red');
 const { listenOpen, filteredPort, slowPort } = require('../lib/net-fixtures');
-const { nodeOf, pointAt, countingServer } = require('../lib/examples-flows');
+const { nodeOf, pointAt } = require('../lib/examples-flows');
+const { countingServer } = require('../lib/net-fixtures');
 const { start, plain, fire, nothingMore, openServers, outcomesSuite } = require('../lib/examples-harness');
 
 describe('example flows', function () {

@@ -163,28 +163,7 @@ function serveHttpNodes() {
     });
 }
 
-/**
- * A server on `host` that counts the connections it gets, to prove none was
- * attempted; resolves { port, seen(), close }.
- */
-function countingServer(host) {
-    return new Promise((resolve, reject) => {
-        let seen = 0;
-        const server = net.createServer((socket) => {
-            seen++;
-            socket.on('error', () => {});
-            socket.destroy();
-        });
-        server.once('error', reject);
-        server.listen({ host, port: 0, exclusive: true }, () => resolve({
-            port: server.address().port,
-            seen: () => seen,
-            close: () => new Promise((done) => server.close(() => done())),
-        }));
-    });
-}
-
 module.exports = {
     ROOT, EXAMPLES_DIR, FLOW_KEYS, NEW_KEY_DEFAULTS, coreModules, coreTypes, listExamples, readExample, nodeOf, pointAt, setTabEnv,
-    manualInjects, assertLoopbackOnly, serveHttpNodes, countingServer,
+    manualInjects, assertLoopbackOnly, serveHttpNodes,
 };

@@ -113,4 +113,25 @@ function slowPort(sleepMs, host = '127.0.0.1') {
     return filteredPort(host, sleepMs);
 }
 
-module.exports = { listenOpen, closedPort, closedPorts, filteredPort, slowPort };
+/**
+ * A server on `host` that counts the connections it gets, to prove none was
+ * attempted; resolves { port, seen(), close }.
+ */
+function countingServer(host) {
+    return new Promise((resolve, reject) => {
+        let seen = 0;
+        const server = net.createServer((socket) => {
+            seen++;
+            socket.on('error', () => {});
+            socket.destroy();
+        });
+        server.once('error', reject);
+        server.listen({ host, port: 0, exclusive: true }, () => resolve({
+            port: server.address().port,
+            seen: () => seen,
+            close: () => new Promise((done) => server.close(() => done())),
+        }));
+    });
+}
+
+module.exports = { listenOpen, closedPort, closedPorts, filteredPort, slowPort, countingServer };

@@ -8,9 +8,9 @@
 // listener on 0.0.0.0 counts the connections it gets: none.
 const assert = require('assert');
 const path = require('path');
-const net = require('net');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load, collect, sleep } = require('../lib/node-red');
+const { countingServer } = require('../lib/net-fixtures');
 const { parseHost, parseHosts, isUnspecifiedAddress } = require('../../lib/parse/hosts.js');
 const { probePort } = require('../../lib/probe/pool.js');
 const { Namespace, requireRoot, uniqueName } = require('../lib/netns');
@@ -18,14 +18,6 @@ const { Namespace, requireRoot, uniqueName } = require('../lib/netns');
 const LITERALS = ['0.0.0.0', '0.1.2.3', '::', '[::]', '0::0', '0:0:0:0:0:0:0:0', '::ffff:0.0.0.0', '::ffff:0:0', '::ffff:0.255.1.1', '::%lo'];
 const NOT_UNSPECIFIED = ['1.0.0.0', '127.0.0.1', '::1', '::ffff:1.0.0.0', '::0.1.2.3', '::ffff:127.0.0.1'];
 const FLOW_RUN = path.join(__dirname, '..', 'lib', 'flow-run.js');
-
-function countingServer(host) {
-    return new Promise((resolve) => {
-        const server = net.createServer((socket) => { server.accepted++; socket.destroy(); });
-        server.accepted = 0;
-        server.listen(0, host, () => resolve(server));
-    });
-}
 
 describe('the unspecified address is not a target', function () {
     it('parseHost refuses 0.0.0.0/8 and :: in every form, and only those', function () {
@@ -44,18 +36,18 @@ describe('the unspecified address is not a target', function () {
         try {
             for (const answer of [[{ address: '0.0.0.0', family: 4 }], [{ address: '::', family: 6 }, { address: '0.0.0.0', family: 4 }]]) {
                 // A resolver of the test's own (the pool's lookup is injectable); the netns case below uses a real hosts file.
-                const result = await probePort(parseHost('blocked.example'), server.address().port, 1000, (name, cb) => cb(null, answer));
+                const result = await probePort(parseHost('blocked.example'), server.port, 1000, (name, cb) => cb(null, answer));
                 assert.strictEqual(result.error && result.error.code, 'INVALID_HOST', JSON.stringify(result));
                 assert.ok(result.error.params.reason.startsWith(`resolves to ${answer[0].address}, the unspecified address`), result.error.params.reason);
             }
-            const mixed = await probePort(parseHost('mixed.example'), server.address().port, 1000,
+            const mixed = await probePort(parseHost('mixed.example'), server.port, 1000,
                 (name, cb) => cb(null, [{ address: '0.0.0.0', family: 4 }, { address: '127.0.0.1', family: 4 }]));
             assert.strictEqual(mixed.state, 'open');
             assert.strictEqual(mixed.address, '127.0.0.1', 'its other address is checked');
             await sleep(50);
-            assert.strictEqual(server.accepted, 1, 'only the 127.0.0.1 check connected');
+            assert.strictEqual(server.seen(), 1, 'only the 127.0.0.1 check connected');
         } finally {
-            server.close();
+            await server.close();
         }
     });
 
@@ -72,7 +64,7 @@ describe('the unspecified address is not a target', function () {
                 await load([
                     { id: 'ut', type: 'tab' },
                     {
-                        id: 'pc', type: 'port-check', z: 'ut', host: 'h', hostType: 'msg', port: String(server.address().port),
+                        id: 'pc', type: 'port-check', z: 'ut', host: 'h', hostType: 'msg', port: String(server.port),
                         portType: 'num', check: 'open', timeout: '1', timeoutType: 'num', output: 'payload', wires: [['out']],
                     },
                     { id: 'out', type: 'helper', z: 'ut' },
@@ -92,9 +84,9 @@ describe('the unspecified address is not a target', function () {
                 assert.ok(msgs.find((m) => m.h === '0.0.0.0').error.message.startsWith('Invalid host: "0.0.0.0" (the unspecified address'));
                 await sleep(50);
                 assert.strictEqual(out.messages.length, 0);
-                assert.strictEqual(server.accepted, 0, 'nothing was connected to');
+                assert.strictEqual(server.seen(), 0, 'nothing was connected to');
             } finally {
-                server.close();
+                await server.close();
             }
         });
     });

@@ -6,33 +6,16 @@
 // INPUT a DROP rule, a REJECT --reject-with icmp-host-prohibited rule and a
 // REJECT --reject-with tcp-reset rule. From the client namespace: DROP and
 // host-prohibited are `filtered`, a plain closed port and tcp-reset are
-// `closed`, the server's port is `open`. Without root, ip netns or a firewall
-// tool, the test says why and skips.
+// `closed`, the server's port is `open`. Without root the test says why and
+// skips; under CI=true a missing firewall tool is a failure (test/lib/netns.js).
 const assert = require('assert');
 const path = require('path');
-const { execFileSync, execFile, spawn } = require('child_process');
+const { execFile } = require('child_process');
+const { CI, run, have, requireRoot, uniqueName, Namespace, link } = require('../lib/netns');
 
 const CLIENT_ADDRESS = '10.213.0.1';
 const TARGET_ADDRESS = '10.213.0.2';
 const PORTS = { open: 7001, drop: 7002, reject: 7003, closed: 7004, rst: 7005 };
-const tag = `pcr${process.pid % 1000000}`;
-const CLIENT_NS = `${tag}c`;
-const TARGET_NS = `${tag}t`;
-const CLIENT_LINK = `${tag}a`;
-const TARGET_LINK = `${tag}b`;
-
-function run(command, args) {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
-}
-
-function have(command) {
-    try {
-        execFileSync('/bin/sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 /** Firewall rules for the target namespace, with the first tool that works there. */
 function addFirewallRules(ns) {
@@ -72,51 +55,31 @@ function addFirewallRules(ns) {
 
 describe('reliability: filtered ports for real (network namespaces and a firewall)', function () {
     this.timeout(60000);
+    let client;
+    let target;
     let server;
-    let created = false;
     let firewall;
 
     before(async function () {
-        const why = [];
-        if (process.platform !== 'linux') why.push('not Linux');
-        if (typeof process.getuid === 'function' && process.getuid() !== 0) why.push('not root');
-        if (!have('ip')) why.push('no `ip` (iproute2)');
-        if (why.length) {
-
-            console.log(`      skipped: ${why.join(', ')}`);
-            this.skip();
-        }
+        requireRoot(this);
+        client = new Namespace(uniqueName('pcrc'));
+        target = new Namespace(uniqueName('pcrt'));
+        link(client, target, { a: [`${CLIENT_ADDRESS}/30`], b: [`${TARGET_ADDRESS}/30`] });
         try {
-            run('ip', ['netns', 'add', CLIENT_NS]);
-            created = true;
-            run('ip', ['netns', 'add', TARGET_NS]);
-            run('ip', ['link', 'add', CLIENT_LINK, 'netns', CLIENT_NS, 'type', 'veth', 'peer', 'name', TARGET_LINK, 'netns', TARGET_NS]);
-            run('ip', ['-n', CLIENT_NS, 'addr', 'add', `${CLIENT_ADDRESS}/30`, 'dev', CLIENT_LINK]);
-            run('ip', ['-n', TARGET_NS, 'addr', 'add', `${TARGET_ADDRESS}/30`, 'dev', TARGET_LINK]);
-            for (const [ns, link] of [[CLIENT_NS, CLIENT_LINK], [TARGET_NS, TARGET_LINK]]) {
-                run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-                run('ip', ['-n', ns, 'link', 'set', link, 'up']);
-            }
+            firewall = addFirewallRules(target.name);
         } catch (err) {
-
-            console.log(`      skipped: cannot make network namespaces with a veth pair here (${String(err.stderr || err.message).trim().split('\n')[0]})`);
-            this.skip();
-        }
-        try {
-            firewall = addFirewallRules(TARGET_NS);
-        } catch (err) {
-
+            if (CI) throw new Error(`CI=true, yet no working firewall tool in a network namespace (${err.message})`, { cause: err });
             console.log(`      skipped: no working firewall tool in a network namespace (${err.message})`);
             this.skip();
         }
         // Safety: the client namespace reaches the target's /30 and nothing else.
-        const routes = run('ip', ['-n', CLIENT_NS, '-4', 'route', 'show']).trim().split('\n').filter(Boolean);
+        const routes = client.exec('ip', ['-4', 'route', 'show']).trim().split('\n').filter(Boolean);
         assert.deepStrictEqual(routes.map((r) => r.split(' ')[0]), ['10.213.0.0/30'], `client namespace routes: ${routes.join('; ')}`);
-        assert.strictEqual(run('ip', ['-n', CLIENT_NS, '-6', 'route', 'show']).split('\n').filter((l) => l.startsWith('default')).length, 0);
+        assert.strictEqual(client.exec('ip', ['-6', 'route', 'show']).split('\n').filter((l) => l.startsWith('default')).length, 0);
 
         const program = `require('net').createServer((s) => { s.on('error', () => {}); s.destroy(); })
             .listen(${PORTS.open}, ${JSON.stringify(TARGET_ADDRESS)}, () => process.stdout.write('ready\\n'));`;
-        server = spawn('ip', ['netns', 'exec', TARGET_NS, process.execPath, '-e', program], { stdio: ['ignore', 'pipe', 'inherit'] });
+        server = target.spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'inherit'] });
         await new Promise((resolve, reject) => {
             server.once('error', reject);
             server.once('exit', (code) => reject(new Error(`target server exited with ${code}`)));
@@ -125,21 +88,12 @@ describe('reliability: filtered ports for real (network namespaces and a firewal
     });
 
     after(function () {
-        if (server && server.exitCode === null) server.kill('SIGKILL');
-        if (created) {
-            for (const ns of [CLIENT_NS, TARGET_NS]) {
-                try {
-                    run('ip', ['netns', 'del', ns]); // takes its end of the veth pair with it
-                } catch {
-                    // not made
-                }
-            }
-        }
+        for (const ns of [client, target]) if (ns) ns.destroy(); // each takes its end of the veth pair with it
     });
 
     it('DROP and REJECT host-prohibited are filtered, a closed port and REJECT tcp-reset are closed, the server is open', async function () {
         const script = path.join(__dirname, 'netns-run.js');
-        const args = ['netns', 'exec', CLIENT_NS, process.execPath, script, TARGET_ADDRESS,
+        const args = ['netns', 'exec', client.name, process.execPath, script, TARGET_ADDRESS,
             PORTS.open, PORTS.drop, PORTS.reject, PORTS.closed, PORTS.rst].map(String);
         const stdout = await new Promise((resolve, reject) => {
             execFile('ip', args, { timeout: 40000 }, (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)));
@@ -170,6 +124,6 @@ describe('reliability: filtered ports for real (network namespaces and a firewal
             assert.strictEqual(list.payload, false, 'a list that mixes states matches neither check');
         }
 
-        console.log(`      ${firewall} in ${TARGET_NS}: ${Object.entries(report.probes).map(([n, p]) => `${n} ${p.state} (${p.ms} ms)`).join(', ')}`);
+        console.log(`      ${firewall} in ${target.name}: ${Object.entries(report.probes).map(([n, p]) => `${n} ${p.state} (${p.ms} ms)`).join(', ')}`);
     });
 });
