@@ -70,4 +70,19 @@ function unspy(ids) {
     }
 }
 
-module.exports = { helper, load, collect, sleep, portCheckNode, unspy };
+const NODE_RED_MAJOR = Number(require('node-red/package.json').version.split('.')[0]);
+
+/**
+ * The error code of a message a Catch node got: msg.portCheck.error.code,
+ * which every Node-RED version carries; from Node-RED 4 on, the Catch node's
+ * msg.error.code must say the same (Node-RED 3 does not copy it).
+ */
+function caughtCode(msg) {
+    const code = msg.portCheck && msg.portCheck.error && msg.portCheck.error.code;
+    if (NODE_RED_MAJOR >= 4 && msg.error.code !== code) {
+        throw new Error(`msg.error.code ${msg.error.code} but msg.portCheck.error.code ${code}`);
+    }
+    return code;
+}
+
+module.exports = { helper, load, collect, sleep, portCheckNode, unspy, caughtCode, NODE_RED_MAJOR };

@@ -8,7 +8,7 @@
 // from the socket callback that delivered the answer and ended the process.
 const assert = require('assert');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const { helper, load, collect, sleep } = require('../lib/node-red');
+const { helper, load, collect, sleep, caughtCode } = require('../lib/node-red');
 const { listenOpen, closedPort, filteredPort } = require('../lib/net-fixtures');
 const { ProbePool } = require('../../lib/probe/pool.js');
 const { parseHost } = require('../../lib/parse/hosts.js');
@@ -61,7 +61,7 @@ describe('faults: a throw in the node\'s callbacks fails one message, never the 
         t.node.receive({ _msgid: 'faulty', ...faulty });
         const [caught] = await t.caught.waitFor(1);
         assert.strictEqual(caught._msgid, 'faulty');
-        assert.strictEqual(caught.error.code, 'INTERNAL_ERROR');
+        assert.strictEqual(caughtCode(caught), 'INTERNAL_ERROR');
         assert.ok(caught.error.message.startsWith('Internal error: '), caught.error.message);
         assert.ok(/expression/i.test(caught.error.message), caught.error.message);
         assert.strictEqual(caught.portCheck.error.code, 'INTERNAL_ERROR');
@@ -107,7 +107,7 @@ describe('faults: a throw in the node\'s callbacks fails one message, never the 
         // .invalid never resolves (RFC 6761), so the answer comes from the lookup's callback.
         t.node.receive({ _msgid: 'faulty', 'p-host': 'no-such-host.invalid' });
         const [caught] = await t.caught.waitFor(1);
-        assert.strictEqual(caught.error.code, 'INTERNAL_ERROR', caught.error.message);
+        assert.strictEqual(caughtCode(caught), 'INTERNAL_ERROR', caught.error.message);
         t.node.receive({ _msgid: 'normal', 'p-host': '127.0.0.1', key: 'up' });
         const [msg] = await t.out.waitFor(1);
         assert.deepStrictEqual(msg.payload, { up: true });
@@ -128,7 +128,7 @@ describe('faults: a throw in the node\'s callbacks fails one message, never the 
         const t = await start({ port: '20000-28191', portType: 'str', timeout: '2' });
         t.node.receive({ _msgid: 'faulty' });
         const [caught] = await t.caught.waitFor(1, 20000);
-        assert.strictEqual(caught.error.code, 'INTERNAL_ERROR');
+        assert.strictEqual(caughtCode(caught), 'INTERNAL_ERROR');
         assert.strictEqual(caught.portCheck.attempts, 1);
     });
 });

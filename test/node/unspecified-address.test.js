@@ -9,7 +9,7 @@
 const assert = require('assert');
 const path = require('path');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const { helper, load, collect, sleep } = require('../lib/node-red');
+const { helper, load, collect, sleep, caughtCode } = require('../lib/node-red');
 const { countingServer } = require('../lib/net-fixtures');
 const { parseHost, parseHosts, isUnspecifiedAddress } = require('../../lib/parse/hosts.js');
 const { probePort } = require('../../lib/probe/pool.js');
@@ -76,7 +76,7 @@ describe('the unspecified address is not a target', function () {
                 const targets = ['0.0.0.0', '::', '[::]', '::ffff:0.0.0.0', '127.0.0.1', '::ffff:127.0.0.1', 'localhost'];
                 for (const h of targets) helper.getNode('pc').receive({ h });
                 const msgs = await caught.waitFor(targets.length);
-                const byHost = Object.fromEntries(msgs.map((m) => [m.h, m.error.code]));
+                const byHost = Object.fromEntries(msgs.map((m) => [m.h, caughtCode(m)]));
                 assert.deepStrictEqual(byHost, {
                     '0.0.0.0': 'INVALID_HOST', '::': 'INVALID_HOST', '[::]': 'INVALID_HOST', '::ffff:0.0.0.0': 'INVALID_HOST',
                     '127.0.0.1': 'TARGET_NOT_ALLOWED', '::ffff:127.0.0.1': 'TARGET_NOT_ALLOWED', localhost: 'TARGET_NOT_ALLOWED',
