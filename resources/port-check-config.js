@@ -21,7 +21,7 @@
 }(this, function () {
     "use strict";
 
-    var VERSION = 1;
+    var VERSION = 2;
 
     /** Sets each key of `values` that `config` lacks (missing, null or an empty text). */
     function fill(config, values) {
@@ -57,6 +57,14 @@
                     slowAbove: "",
                     allow: ""
                 });
+            }
+        },
+        {
+            from: 1,
+            what: "IP version and Max rate came in version 2: a node from before checks every " +
+                "address of a host, without a rate limit.",
+            migrate: function (config) {
+                fill(config, { ipVersion: "auto", maxRate: "" });
             }
         }
     ];

@@ -224,6 +224,11 @@
                 }
                 return true;
             },
+            ipVersion: function (v, opt) {
+                if (v === undefined || v === "" || v === "auto" || v === "4" || v === "6" || v === "both") { return true; }
+                return invalid(opt, "port-check.errors.INVALID_OPTION", { option: t("port-check.label.ipVersion"), value: rules.describe(v) });
+            },
+            maxRate: optionValidator("maxRate", function (v) { return rules.isEmpty(v) || rules.isValidRate(v); }),
             concurrency: function (v, opt) {
                 // Flows from before the property existed run with the default.
                 if (v === undefined) { return true; }

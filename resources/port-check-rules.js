@@ -65,6 +65,19 @@
         return (allowZero ? seconds >= 0 : seconds > 0) && seconds <= MAX_SECONDS;
     }
 
+    /** Max rate: connections per second above 0, at most 100000 (src/parse/options.ts, parseMaxRate). */
+    function isValidRate(value) {
+        var rate;
+        if (typeof value === "number") {
+            rate = value;
+        } else if (typeof value === "string" && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value)) {
+            rate = Number(value);
+        } else {
+            return false;
+        }
+        return isFinite(rate) && rate > 0 && rate <= 100000;
+    }
+
     function isEmpty(value) {
         return value === undefined || value === null || (typeof value === "string" && value.trim() === "");
     }
@@ -276,6 +289,7 @@
     return {
         isValidPortSpec: isValidPortSpec,
         isValidSeconds: isValidSeconds,
+        isValidRate: isValidRate,
         isEmpty: isEmpty,
         isIPv4: isIPv4,
         isIPv6: isIPv6,

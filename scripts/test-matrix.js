@@ -111,7 +111,7 @@ function probeVersions(dir, node) {
 
 function runMocha(dir, node) {
     const mocha = path.join(dir, 'node_modules', 'mocha', 'bin', 'mocha.js');
-    const args = [mocha, '--no-config', '--timeout', '20000', '--exit', '--reporter', 'dot', ...SUITES];
+    const args = [mocha, '--no-config', '--require', path.join(ROOT, 'test', 'lib', 'dns-guard.js'), '--timeout', '20000', '--exit', '--reporter', 'dot', ...SUITES];
     return new Promise((resolve) => {
         const child = spawn(node, args, { cwd: ROOT, env: childEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
         let output = '';

@@ -8,6 +8,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { migrate, readOptions, type PortCheckNodeDef, type PortCheckSettings } from './node/config';
 import { PortCheckHandler } from './node/handler';
+import { sharedResolver } from './dns/resolver';
 import { ProbePool } from './probe/pool';
 import { scanThreads } from './threads/workers';
 
@@ -16,8 +17,9 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, def);
         const config = migrate(def);
         const { options, error } = readOptions(config, (RED.settings as { portCheck?: PortCheckSettings }).portCheck);
+        const lookup = sharedResolver(options.dnsServers).lookup;
         const handler = new PortCheckHandler(RED, this, config, options, error,
-            (onFault) => new ProbePool(options.concurrency, undefined, { onFault, scanners: scanThreads(onFault) }));
+            (onFault) => new ProbePool(options.concurrency, lookup, { onFault, scanners: scanThreads(onFault), maxRate: options.maxRate }));
         this.on('input', handler.onInput);
         this.on('close', handler.onClose);
     }

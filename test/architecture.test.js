@@ -11,10 +11,11 @@ const SRC = path.join(__dirname, '..', 'src');
 
 /** What each part of src/ may import (besides itself). */
 const MAY_IMPORT = {
-    'port-check.ts': ['node', 'probe', 'threads', 'parse', 'util', 'errors.ts'],
-    node: ['parse', 'probe', 'util', 'errors.ts'],
+    'port-check.ts': ['node', 'probe', 'threads', 'dns', 'parse', 'util', 'errors.ts'],
+    node: ['parse', 'probe', 'dns', 'util', 'errors.ts'],
     threads: ['probe', 'parse', 'util', 'errors.ts'],
-    probe: ['parse', 'util', 'errors.ts'],
+    probe: ['dns', 'parse', 'util', 'errors.ts'],
+    dns: ['util', 'errors.ts'],
     parse: ['util', 'errors.ts'],
     util: [],
     'errors.ts': [],

@@ -9,7 +9,10 @@ import type { NodeDef } from 'node-red';
 import { PortCheckError } from '../errors';
 import { makePolicy, type TargetPolicy } from '../parse/allow';
 import { parseConcurrency, parseDelay, parseSecondsOption, parseWholeNumber } from '../parse/numbers';
-import { DEFAULT_MAX_PROBES, parseCheck, parseMode, type ExpectedState, type Mode } from '../parse/options';
+import {
+    DEFAULT_MAX_PROBES, parseCheck, parseDnsServers, parseIpVersion, parseMaxRate, parseMode, type ExpectedState, type Mode,
+} from '../parse/options';
+import type { IpVersion } from '../probe/types';
 
 /** The node's flow JSON, as saved by the editor (any version). */
 export interface PortCheckNodeDef extends NodeDef {
@@ -34,6 +37,8 @@ export interface PortCheckNodeDef extends NodeDef {
     waitTimeout?: unknown;
     slowAbove?: unknown;
     allow?: unknown;
+    ipVersion?: unknown;
+    maxRate?: unknown;
 }
 
 /** The flow JSON after migration: the keys every version since 1 has. */
@@ -50,6 +55,7 @@ export interface PortCheckSettings {
     allow?: unknown;
     deny?: unknown;
     maxProbesPerMessage?: unknown;
+    dnsServers?: unknown;
 }
 
 interface SharedConfig {
@@ -89,6 +95,12 @@ export interface Options {
     policy?: TargetPolicy;
     /** Hosts × ports one message may ask for (settings.js portCheck.maxProbesPerMessage). */
     maxProbes: number;
+    /** 0: every address; 4 or 6: one family; 'both': each family on its own. */
+    ipVersion: IpVersion;
+    /** New connections per second, at most; undefined: no limit. */
+    maxRate?: number;
+    /** DNS servers of settings.js portCheck.dnsServers; undefined: the system's. */
+    dnsServers?: string[];
 }
 
 /** Throws the first PortCheckError of the node's settings and the runtime's. */
@@ -108,6 +120,9 @@ function parseOptions(config: CurrentNodeDef, settings: PortCheckSettings | unde
         slowAboveMs: parseWholeNumber(config.slowAbove, 'Slow above', 0, 0x7fffffff, 0),
         policy: makePolicy(settings, config.allow),
         maxProbes: parseWholeNumber(settings?.maxProbesPerMessage, 'portCheck.maxProbesPerMessage', 1, 0x7fffffff, DEFAULT_MAX_PROBES),
+        ipVersion: parseIpVersion(config.ipVersion),
+        maxRate: parseMaxRate(config.maxRate),
+        dnsServers: parseDnsServers(settings?.dnsServers),
     };
 }
 

@@ -16,9 +16,9 @@ import type { PortResult } from '../probe/types';
 import { roundMs } from '../util/time';
 import type { CurrentNodeDef, Options } from './config';
 import { TargetReader, sourceOf } from './inputs';
-import { PendingMessages, nextAttemptIn, type Done, type Pending, type Send } from './messages';
+import { PendingMessages, isFinal, mergeAnswers, nextAttemptIn, type Done, type Pending, type Send } from './messages';
 import {
-    failedReport, listReport, matches, singleReport, type ErrorReport, type PortCheckReport, type ReportRules,
+    failedReport, listReport, resultMatches, singleReport, type ErrorReport, type PortCheckReport, type ReportRules,
 } from './report';
 import { StatusThrottle, statusWords } from './status';
 
@@ -52,7 +52,7 @@ export class PortCheckHandler {
     }
 
     readonly onInput = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
-        const item = this.pending.add(msg, send, done, this.options.policy);
+        const item = this.pending.add(msg, send, done, this.options.policy, this.options.ipVersion);
         // A node whose settings are broken fails each message at once.
         this.pending.after(this.configError ? 0 : this.options.delayBeforeMs, item, () => this.read(item));
     };
@@ -93,15 +93,23 @@ export class PortCheckHandler {
 
     private answer(results: PortResult[], item: Pending): void {
         const { expected } = this.options;
+        const answers = mergeAnswers(item, results);
         let firstError: PortCheckError | undefined;
-        let match = true;
-        for (const result of results) {
-            if (result.error) firstError ??= result.error;
-            else if (result.state && !matches(expected, result.state)) match = false;
+        let final = false;
+        const recheck: number[] = [];
+        for (let entry = 0; entry < answers.length; entry++) {
+            const result = answers[entry];
+            if (result.error) {
+                firstError ??= result.error;
+                if (isFinal(result.error)) final = true;
+            }
+            if (!resultMatches(expected, result)) recheck.push(entry);
         }
-        if (firstError) match = false;
-        const wait = nextAttemptIn(this.options, item, match, firstError, performance.now());
+        const match = recheck.length === 0;
+        const wait = match || final ? undefined : nextAttemptIn(this.options, item, performance.now());
         if (wait !== undefined) {
+            // The next check asks only for what did not match; the rest keep their answers.
+            item.only = recheck.length === answers.length ? undefined : recheck;
             this.status.offer(this.words.retry, { waiting: this.options.mode === 'wait', attempt: item.attempts + 1 });
             return this.pending.after(wait, item, () => this.runCheck(item));
         }
@@ -109,12 +117,12 @@ export class PortCheckHandler {
         let report: PortCheckReport;
         if (item.isList) {
             const input = { rawHost: item.rawHost, rawPort: item.rawPort, parsedHosts: item.parsedHosts as ParsedHosts, portCount: item.ports.length };
-            const list = listReport(this.rules, input, results, match, tries);
+            const list = listReport(this.rules, input, answers, match, tries);
             if (firstError) list.error = this.errorReport(firstError);
             else this.status.offer(this.words.list, list.results);
             report = list;
         } else {
-            const single = singleReport(this.rules, results[0], match, tries);
+            const single = singleReport(this.rules, answers[0], match, tries);
             if (!firstError) this.status.offer(this.words.single, single);
             report = single;
         }
@@ -182,8 +190,11 @@ export class PortCheckHandler {
         this.node.error(this.RED._('port-check.log.internal', { stack }));
     };
 
+    /** The error's text in the runtime's language; a `reasonKey` among its values is worded too. */
     private errorText(error: PortCheckError): string {
-        return this.RED._(`port-check.errors.${error.code}`, error.params);
+        const { reasonKey } = error.params;
+        const params = reasonKey ? { ...error.params, reason: this.RED._(reasonKey) } : error.params;
+        return this.RED._(`port-check.errors.${error.code}`, params);
     }
 
     private errorReport(error: PortCheckError): ErrorReport {

@@ -3,11 +3,13 @@
  * settled exactly once (sent on, or raised), its timers (Delay Before and
  * After, the wait between attempts) are the node's to cancel, and a close
  * ends every one of them with done() and nothing sent, as Node-RED's delay
- * node does. Also the rule for another attempt (Retries, Wait until).
+ * node does. Also the rule for another attempt (Retries, Wait until), which
+ * re-checks only what did not match.
  */
 import type { NodeMessage } from 'node-red';
 import type { ErrorCode, PortCheckError } from '../errors';
 import type { TargetPolicy } from '../parse/allow';
+import type { IpVersion, PortResult } from '../probe/types';
 import { IntrusiveList, type Linked } from '../util/list';
 import type { Options } from './config';
 import type { Target } from './inputs';
@@ -31,6 +33,8 @@ export interface Pending extends Target, Linked<Pending> {
     startedAt: number;
     /** Wait-until mode: no new attempt starts after this (performance.now()). */
     deadline: number;
+    /** Every entry's latest answer, once checked (see mergeAnswers). */
+    answers: PortResult[] | undefined;
 }
 
 const NOTHING: readonly never[] = Object.freeze([]);
@@ -45,12 +49,12 @@ export class PendingMessages {
     constructor(private readonly guard: Guard) {}
 
     /** A new message: pending until settled or until the node closes. */
-    add(msg: NodeMessage, send: Send, done: Done, policy: TargetPolicy | undefined): Pending {
+    add(msg: NodeMessage, send: Send, done: Done, policy: TargetPolicy | undefined, ipVersion: IpVersion): Pending {
         const item: Pending = {
             msg, send, done, timer: undefined,
-            hosts: NOTHING, ports: NOTHING, timeoutMs: 0, policy,
+            hosts: NOTHING, ports: NOTHING, timeoutMs: 0, policy, only: undefined, ipVersion,
             rawHost: undefined, rawPort: undefined, parsedHosts: undefined, isList: false,
-            attempts: 0, startedAt: 0, deadline: 0,
+            attempts: 0, startedAt: 0, deadline: 0, answers: undefined,
             listPrevious: undefined, listNext: undefined, listOwner: undefined,
         };
         this.list.add(item);
@@ -90,19 +94,36 @@ export class PendingMessages {
 /** Errors worth another attempt: the network may answer differently next time. */
 const RETRYABLE = new Set<ErrorCode>(['CANNOT_RESOLVE', 'LOCAL_ERROR', 'CONNECTION_FAILED']);
 
+/** An error another check cannot mend (an input error, a target not allowed): the answer stands. */
+export function isFinal(error: PortCheckError): boolean {
+    return !RETRYABLE.has(error.code);
+}
+
 /**
  * When the next attempt of a message starts, in ms from now, or undefined
- * when its answer stands: it matched, its error is one of its input (never
- * retried), or Retries / Wait up to are spent.
+ * when Retries or Wait up to are spent. The caller asks only when some
+ * entries did not match and no error is final.
  */
 export function nextAttemptIn(
     options: Pick<Options, 'mode' | 'retries' | 'retryDelayMs' | 'waitIntervalMs'>,
     item: Pick<Pending, 'attempts' | 'deadline'>,
-    match: boolean,
-    error: PortCheckError | undefined,
     now: number,
 ): number | undefined {
-    if (match || (error && !RETRYABLE.has(error.code))) return undefined;
     if (options.mode === 'wait') return now + options.waitIntervalMs < item.deadline ? options.waitIntervalMs : undefined;
     return item.attempts <= options.retries ? options.retryDelayMs : undefined;
+}
+
+/**
+ * The message's answers so far, over the whole hosts × ports grid: the
+ * first check's, with the entries a retry re-checked replaced by their new
+ * answer (an entry that matched stays as it was). Each entry counts the
+ * checks it had.
+ */
+export function mergeAnswers(item: Pending, results: PortResult[]): PortResult[] {
+    for (const result of results) result.attempts = item.attempts;
+    const only = item.only;
+    if (!only || !item.answers) return (item.answers = results);
+    const answers = item.answers;
+    for (let i = 0; i < only.length; i++) answers[only[i]] = results[i];
+    return answers;
 }

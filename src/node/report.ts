@@ -8,13 +8,16 @@
 import type { ErrorCode, PortCheckError } from '../errors';
 import type { ParsedHost, ParsedHosts } from '../parse/hosts';
 import type { ExpectedState } from '../parse/options';
-import type { PortResult, PortState } from '../probe/types';
+import type { FamilyResult, PortResult, PortState } from '../probe/types';
 
 export interface ErrorReport {
     code: ErrorCode;
     message: string;
     systemCode?: string;
 }
+
+/** One family's answer of a dual-stack check (IP version "both"). */
+export type FamilyReport = { state?: PortState; address: string; latencyMs: number } | { error: ErrorReport };
 
 /** One host and port: an entry of a list's `results`. */
 export interface PortReport {
@@ -26,15 +29,19 @@ export interface PortReport {
     match: boolean;
     latencyMs: number;
     connections: number;
+    /** The checks this entry had: a retry re-checks only the entries that did not match. */
+    attempts: number;
     state?: PortState;
     slow?: boolean;
     error?: ErrorReport;
+    families?: { 4: FamilyReport; 6: FamilyReport };
 }
 
 /** msg.portCheck for one host and one port. */
 export interface SingleReport extends PortReport {
-    attempts: number;
     elapsedMs: number;
+    /** Time spent resolving the host (0 for an IP literal, localhost, or a name still cached). */
+    dnsMs: number;
 }
 
 /** A host's summary in a report on several hosts. */
@@ -59,6 +66,8 @@ export interface ListReport {
     attempts: number;
     connections: number;
     elapsedMs: number;
+    /** The longest any host took to resolve. */
+    dnsMs: number;
     /** Port numbers for one host; `host:port` texts for a host list. */
     open: Array<number | string>;
     closed: Array<number | string>;
@@ -100,6 +109,19 @@ export function matches(expected: ExpectedState, state: PortState): boolean {
     return expected === 'open' ? state === 'open' : state !== 'open';
 }
 
+/** Whether a result matches Check Port; a dual-stack one only when both families have an answer and both match. */
+export function resultMatches(expected: ExpectedState, result: PortResult): boolean {
+    if (result.error || !result.state) return false;
+    const families = result.families;
+    if (!families) return matches(expected, result.state);
+    return [families[4], families[6]].every((part) => 'state' in part && part.state !== undefined && matches(expected, part.state));
+}
+
+function familiesReport(rules: ReportRules, families: { 4: FamilyResult; 6: FamilyResult }): { 4: FamilyReport; 6: FamilyReport } {
+    const part = (result: FamilyResult): FamilyReport => ('error' in result ? { error: rules.wordError(result.error) } : result);
+    return { 4: part(families[4]), 6: part(families[6]) };
+}
+
 /** Whether an open port answered slower than Slow above; undefined when that does not apply. */
 export function slowness(slowAboveMs: number, result: PortResult): boolean | undefined {
     return slowAboveMs > 0 && result.state === 'open' ? result.latencyMs > slowAboveMs : undefined;
@@ -111,30 +133,42 @@ export function hostPort(report: { host: string; port: number }): string {
 }
 
 /** One entry of a list's `results`. */
-export function portReport(rules: ReportRules, result: PortResult): PortReport {
+export function portReport(rules: ReportRules, result: PortResult, messageAttempts: number): PortReport {
     const { expected } = rules;
     const { host, port, address, family, latencyMs, connections, state } = result;
+    const attempts = result.attempts ?? messageAttempts;
+    let report: PortReport;
     if (!state) {
         const error = rules.wordError(result.error as PortCheckError);
-        return { host, port, address, family, expected, match: false, latencyMs, connections, error };
+        report = { host, port, address, family, expected, match: false, latencyMs, connections, attempts, error };
+    } else {
+        const match = resultMatches(expected, result);
+        const slow = slowness(rules.slowAboveMs, result);
+        report = slow === undefined
+            ? { host, port, address, family, expected, match, latencyMs, connections, attempts, state }
+            : { host, port, address, family, expected, match, latencyMs, connections, attempts, state, slow };
     }
-    const match = matches(expected, state);
-    const slow = slowness(rules.slowAboveMs, result);
-    if (slow === undefined) return { host, port, address, family, expected, match, latencyMs, connections, state };
-    return { host, port, address, family, expected, match, latencyMs, connections, state, slow };
+    if (result.families) report.families = familiesReport(rules, result.families);
+    return report;
 }
 
 /** msg.portCheck for one host and port. */
 export function singleReport(rules: ReportRules, result: PortResult, match: boolean, { attempts, elapsedMs }: Tries): SingleReport {
     const { expected } = rules;
     const { host, port, address, family, latencyMs, connections, state } = result;
+    const dnsMs = result.dnsMs ?? 0;
+    let report: SingleReport;
     if (!state) {
         const error = rules.wordError(result.error as PortCheckError);
-        return { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, error };
+        report = { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, dnsMs, error };
+    } else {
+        const slow = slowness(rules.slowAboveMs, result);
+        report = slow === undefined
+            ? { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, dnsMs, state }
+            : { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, dnsMs, state, slow };
     }
-    const slow = slowness(rules.slowAboveMs, result);
-    if (slow === undefined) return { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, state };
-    return { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, state, slow };
+    if (result.families) report.families = familiesReport(rules, result.families);
+    return report;
 }
 
 /** What a list report says of the message itself. */
@@ -157,9 +191,12 @@ export function listReport(rules: ReportRules, input: ListInput, results: readon
     const reports: PortReport[] = new Array(results.length);
     let latencyMs = 0;
     let connections = 0;
+    let dnsMs = 0;
     let slow = false;
     for (let i = 0; i < results.length; i++) {
-        const report = (reports[i] = portReport(rules, results[i]));
+        const result = results[i];
+        const report = (reports[i] = portReport(rules, result, tries.attempts));
+        if ((result.dnsMs ?? 0) > dnsMs) dnsMs = result.dnsMs ?? 0;
         if (report.latencyMs > latencyMs) latencyMs = report.latencyMs;
         connections += report.connections;
         if (report.slow) slow = true;
@@ -174,6 +211,7 @@ export function listReport(rules: ReportRules, input: ListInput, results: readon
         attempts: tries.attempts,
         connections,
         elapsedMs: tries.elapsedMs,
+        dnsMs,
         open: inState.open,
         closed: inState.closed,
         filtered: inState.filtered,

@@ -1,27 +1,40 @@
 /**
  * One port of one host: wait for the host's addresses, connect to them in
  * turn (happy eyeballs, RFC 8305) until one answers open or all have
- * answered, within one deadline; rule out a socket that met itself. Tells
- * its owner (the pool) exactly once, unless cancelled.
+ * answered, within one deadline; connect to an address again when it has
+ * not answered for a while (a lost SYN or SYN-ACK is not a firewall); rule
+ * out a socket that met itself. Tells its owner (the pool) exactly once,
+ * unless cancelled.
  */
-import { Socket } from 'net';
-import { readFileSync } from 'fs';
+import type { Socket } from 'net';
 import { performance } from 'perf_hooks';
 import { PortCheckError, internalError, type FaultHandler } from '../errors';
 import type { TargetPolicy } from '../parse/allow';
 import { roundMs } from '../util/time';
-import { ADDRESS_MISSING_CODES, CLOSED, FILTERED, OPEN, classifyConnectError, combineOutcomes } from './classify';
+import { ADDRESS_MISSING_CODES, CLOSED, FILTERED, OPEN, cannotResolve, classifyConnectError, combineOutcomes } from './classify';
+import { Attempt, destroyNow, onAttemptConnect, onAttemptError, type AttemptOwner } from './connection';
 import type { Deadlines, Due } from './deadlines';
 import type { HostResolution } from './resolve';
+import type { RttEstimator } from './rtt';
+import { isSelfConnect, mayBeLocalPort } from './self-connect';
 import type { Classified, PortResult, Resolution, ResolvedAddress } from './types';
 
 /** The pool, as a probe sees it. */
 export interface ProbeOwner {
     readonly deadlines: Deadlines<PortProbe>;
+    /** When each connection attempt is due for a re-send (see Resends). */
+    readonly resends: Deadlines<Attempt>;
+    readonly rtt: RttEstimator;
     /** Closes an answered probe's leftover connection soon (see ProbePool). */
     closeSoon(socket: Socket): void;
     /** A probe's one answer. */
     onProbeResult(probe: PortProbe, result: PortResult): void;
+    /** Asks for a place under the cap (and the rate) for a re-send; `probe.resend(address, tryNumber)` is called when there is one. */
+    requestResend(probe: PortProbe, address: ResolvedAddress, tryNumber: number): void;
+    /** A re-sent connection has ended: its place under the cap is free. */
+    resendEnded(): void;
+    /** A connection attempt outside the pool's pacing (happy eyeballs, a self-connect's retry). */
+    spendConnect(): void;
     reportFault: FaultHandler;
 }
 
@@ -34,68 +47,6 @@ export function attemptDelayMs(timeoutMs: number, addressCount: number): number 
     return Math.min(250, Math.max(10, Math.floor(timeoutMs / (2 * addressCount))));
 }
 
-/**
- * Linux takes a connection's local port from ip_local_port_range, so a
- * socket can only meet itself on a port inside it (read again every 10 s,
- * in case an administrator changes it). Elsewhere every port is checked.
- */
-const PORT_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
-const PORT_RANGE_REFRESH_MS = 10000;
-let localPortRange = { low: 1, high: 65535, readAt: -Infinity };
-
-function readLocalPortRange(now: number): typeof localPortRange {
-    try {
-        const [low, high] = readFileSync(PORT_RANGE_FILE, 'latin1').trim().split(/\s+/).map(Number);
-        if (low >= 1 && high <= 65535 && low <= high) return { low, high, readAt: now };
-    } catch {
-        // not Linux: any port may be a local port
-    }
-    return { low: 1, high: 65535, readAt: now };
-}
-
-/** Whether the kernel may pick `port` as a connection's local port. */
-export function mayBeLocalPort(port: number, now = performance.now()): boolean {
-    if (now - localPortRange.readAt > PORT_RANGE_REFRESH_MS) localPortRange = readLocalPortRange(now);
-    return port >= localPortRange.low && port <= localPortRange.high;
-}
-
-/**
- * True when a connection's two ends are the same socket. The probed address
- * and port are known, so one getsockname() tells it.
- */
-export function isSelfConnect(socket: Socket, address: string, port: number): boolean {
-    return socket.localPort === port && socket.localAddress === address;
-}
-
-/** One connection attempt of a probe: the socket knows its probe, so its listeners are shared functions. */
-class Attempt extends Socket {
-    constructor(readonly probe: PortProbe, readonly target: ResolvedAddress) {
-        super();
-    }
-}
-
-function onAttemptConnect(this: Attempt): void {
-    const probe = this.probe;
-    try {
-        probe.onConnect(this);
-    } catch (fault) {
-        probe.fault(fault);
-    }
-}
-
-function onAttemptError(this: Attempt, err: NodeJS.ErrnoException): void {
-    const probe = this.probe;
-    try {
-        probe.onError(this, err);
-    } catch (fault) {
-        probe.fault(fault);
-    }
-}
-
-function destroyNow(socket: Socket): void {
-    socket.destroy();
-}
-
 /** What a finished attempt said; `absent` marks a loopback this machine does not have. */
 interface Answer {
     outcome: Classified;
@@ -106,10 +57,11 @@ interface Answer {
 /**
  * One port of one host: waits for the host's addresses, then connects to
  * them in turn (staggered, RFC 8305) until one answers open or all have
- * answered, all within one deadline. Tells its pool exactly once unless
- * cancelled.
+ * answered, all within one deadline. An address that has not answered for
+ * a re-send interval is connected to again (the first answer wins). Tells
+ * its pool exactly once unless cancelled.
  */
-export class PortProbe implements Due {
+export class PortProbe implements Due, AttemptOwner {
     // Its place in the pool's deadline lists (see Deadlines).
     deadlineAt = 0;
     listPrevious?: Due;
@@ -119,13 +71,15 @@ export class PortProbe implements Due {
     private readonly started = performance.now();
     private staggerTimer?: NodeJS.Timeout;
     private cancelLookup?: () => void;
-    /** Connections in flight: usually one, so the rest (happy eyeballs) go in an array made when needed. */
+    /** Connections in flight: usually one, so the rest (happy eyeballs, re-sends) go in an array made when needed. */
     private attempt?: Attempt;
     private moreAttempts?: Attempt[];
     private addresses: ResolvedAddress[] = [];
     private next = 0;
     private connections = 0;
     private selfConnects = 0;
+    /** From the start to the addresses being known; 0 when they were known at once. */
+    private dnsMs = 0;
     /** Made when a host has several addresses: a single one answers alone. */
     private answers?: Answer[];
     private finished = false;
@@ -142,6 +96,8 @@ export class PortProbe implements Due {
         private readonly timeoutMs: number,
         private readonly resolution: HostResolution,
         private readonly policy: TargetPolicy | undefined,
+        /** 4 or 6: that family's addresses only (IP version); 0: all of them. */
+        private readonly family: 0 | 4 | 6 = 0,
     ) {}
 
     /** Starts the probe; returns the result when it is known at once (no socket opened). */
@@ -171,7 +127,7 @@ export class PortProbe implements Due {
     faultResult(err: unknown): PortResult {
         return {
             host: this.resolution.host.host, port: this.port, address: '', family: 0,
-            latencyMs: roundMs(performance.now() - this.started), connections: this.connections, error: internalError(err),
+            latencyMs: roundMs(performance.now() - this.started), connections: this.connections, dnsMs: this.dnsMs, error: internalError(err),
         };
     }
 
@@ -191,10 +147,13 @@ export class PortProbe implements Due {
 
     private onResolved(result: Resolution): void {
         if (this.finished) return;
+        if (!this.starting) this.dnsMs = roundMs(performance.now() - this.started);
         if ('error' in result) return this.finish({ error: result.error }, undefined);
-        this.addresses = this.permitted(result.addresses);
+        const host = this.resolution.host.host;
+        const inFamily = this.family === 0 ? result.addresses : result.addresses.filter((a) => a.family === this.family);
+        if (inFamily.length === 0) return this.finish({ error: cannotResolve(host, 'ENODATA', `family${this.family}`) }, undefined);
+        this.addresses = this.permitted(inFamily);
         if (this.addresses.length === 0) {
-            const host = this.resolution.host.host;
             const error = new PortCheckError('TARGET_NOT_ALLOWED', { target: `${host}:${this.port}` });
             return this.finish({ error }, undefined);
         }
@@ -215,7 +174,9 @@ export class PortProbe implements Due {
         }
         if (this.next >= this.addresses.length) return;
         const address = this.addresses[this.next++];
-        this.connect(address);
+        // The first address came with the probe's place under the rate; the others spend their own.
+        if (this.next > 1) this.pool.spendConnect();
+        this.connect(address, 1);
         if (this.next < this.addresses.length) {
             this.staggerTimer = setTimeout(
                 () => this.guarded(() => this.startNextAttempt()),
@@ -224,14 +185,40 @@ export class PortProbe implements Due {
         }
     }
 
-    private connect(address: ResolvedAddress): void {
+    private connect(address: ResolvedAddress, tryNumber: number, granted = false): void {
         this.connections++;
-        const attempt = new Attempt(this, address);
+        const attempt = new Attempt(this, address, tryNumber, granted);
         if (!this.attempt) this.attempt = attempt;
         else (this.moreAttempts ??= []).push(attempt);
         attempt.on('connect', onAttemptConnect);
         attempt.on('error', onAttemptError);
         attempt.connect({ host: address.address, port: this.port, family: address.family });
+        const resend = this.pool.rtt;
+        if (tryNumber <= resend.allowedResends) this.pool.resends.add(attempt, resend.intervalMs(), attempt.startedAt);
+    }
+
+    /** From the pool's re-send lists: `attempt` has had no answer for a re-send interval. */
+    onResendDue(attempt: Attempt): void {
+        if (this.finished || !this.isInFlight(attempt)) return;
+        // Too late to be answered before the deadline: not worth a socket.
+        if (this.deadlineAt - performance.now() < this.pool.rtt.intervalMs() / 2) return;
+        this.pool.requestResend(this, attempt.target, attempt.tryNumber + 1);
+    }
+
+    /**
+     * From the pool, once there is a place for it: a fresh connection to an
+     * address that has not answered. False when it is no longer wanted (the
+     * probe or the address has answered meanwhile).
+     */
+    resend(address: ResolvedAddress, tryNumber: number): boolean {
+        if (!this.wantsResend(address)) return false;
+        this.connect(address, tryNumber, true);
+        return true;
+    }
+
+    /** True while `address` is still being waited for. */
+    wantsResend(address: ResolvedAddress): boolean {
+        return !this.finished && this.inFlight().some((a) => a.target === address);
     }
 
     onConnect(attempt: Attempt): void {
@@ -245,9 +232,13 @@ export class PortProbe implements Due {
             // The kernel picked the probed port itself as our local port and
             // the socket met itself (TCP simultaneous open): nobody listens
             // there. Try again from another local port.
-            if (this.selfConnects++ === 0) return this.connect(address);
+            if (this.selfConnects++ === 0) {
+                this.pool.spendConnect();
+                return this.connect(address, attempt.tryNumber);
+            }
             return this.onAttemptFailed(CLOSED, address);
         }
+        this.pool.rtt.answered(performance.now() - attempt.startedAt, attempt.tryNumber);
         this.finish(OPEN, address);
     }
 
@@ -256,25 +247,44 @@ export class PortProbe implements Due {
         attempt.destroy();
         const address = attempt.target;
         const outcome = err.code === 'ECONNREFUSED' ? CLOSED : classifyConnectError(err, `${address.address}:${this.port}`);
+        // A re-send that failed here (out of sockets, say) says nothing while an earlier try may still answer.
+        if ('error' in outcome && attempt.tryNumber > 1 && this.inFlight().some((a) => a.target === address)) return;
+        if (outcome === CLOSED) this.pool.rtt.answered(performance.now() - attempt.startedAt, attempt.tryNumber);
         this.onAttemptFailed(outcome, address);
     }
 
-    /** Takes an attempt off the in-flight list; false when it was no longer there. */
+    private isInFlight(attempt: Attempt): boolean {
+        return this.attempt === attempt || (this.moreAttempts?.includes(attempt) ?? false);
+    }
+
+    /** Takes an attempt off the in-flight list (and its re-send off the pool's); false when it was no longer there. */
     private forget(attempt: Attempt): boolean {
         if (this.attempt === attempt) {
             this.attempt = this.moreAttempts?.shift();
-            return true;
+        } else {
+            const index = this.moreAttempts?.indexOf(attempt) ?? -1;
+            if (index === -1) return false;
+            this.moreAttempts?.splice(index, 1);
         }
-        const index = this.moreAttempts?.indexOf(attempt) ?? -1;
-        if (index === -1) return false;
-        this.moreAttempts?.splice(index, 1);
+        this.pool.resends.remove(attempt);
+        if (attempt.granted) this.pool.resendEnded();
         return true;
+    }
+
+    /** An address has answered: its other tries are not needed any more. */
+    private dropTriesOf(address: ResolvedAddress): void {
+        for (const other of this.inFlight()) {
+            if (other.target !== address) continue;
+            this.forget(other);
+            other.destroy();
+        }
     }
 
     private onAttemptFailed(outcome: Classified, address: ResolvedAddress): void {
         if (this.finished) return;
         // A single address answers alone, even a loopback this machine lacks.
         if (this.addresses.length === 1) return this.finish(outcome, address);
+        this.dropTriesOf(address);
         const absent = address.optional === true && 'error' in outcome && ADDRESS_MISSING_CODES.has(outcome.error.systemCode ?? '');
         (this.answers ??= []).push({ outcome, item: address, absent });
         if (this.next < this.addresses.length) return this.startNextAttempt();
@@ -290,13 +300,14 @@ export class PortProbe implements Due {
         if (this.addresses.length === 0) {
             // Still waiting for DNS: no address, so no port state either.
             const host = this.resolution.host.host;
-            const error = new PortCheckError('CANNOT_RESOLVE', { host, code: 'ETIMEOUT' }, 'ETIMEOUT');
+            const error = cannotResolve(host, 'ETIMEOUT');
             return this.finish({ error }, undefined);
         }
         // The attempts still in flight had no answer: filtered.
         if (this.addresses.length === 1) return this.finish(FILTERED, this.addresses[0]);
         const answers = (this.answers ??= []);
-        for (const { target } of this.inFlight()) answers.push({ outcome: FILTERED, item: target, absent: false });
+        const silent = new Set(this.inFlight().map((attempt) => attempt.target));
+        for (const target of silent) answers.push({ outcome: FILTERED, item: target, absent: false });
         this.settleAnswers();
     }
 
@@ -320,6 +331,7 @@ export class PortProbe implements Due {
             family: address?.family ?? 0,
             latencyMs,
             connections: this.connections,
+            dnsMs: this.dnsMs,
         };
         if ('state' in outcome) result.state = outcome.state;
         else result.error = outcome.error;
@@ -329,17 +341,20 @@ export class PortProbe implements Due {
 
     /**
      * Stops what is left of the probe. Once it has answered, its remaining
-     * connections (a filtered port's, happy eyeballs' other ones) are closed
-     * after the answer is out: a batch of expired probes answers first and
-     * pays for its close() calls afterwards.
+     * connections (a filtered port's, happy eyeballs' other ones, re-sends)
+     * are closed after the answer is out: a batch of expired probes answers
+     * first and pays for its close() calls afterwards.
      */
     private cleanUp(answered: boolean): void {
         this.pool.deadlines.remove(this);
         if (this.staggerTimer) clearTimeout(this.staggerTimer);
         this.cancelLookup?.();
         const close = answered ? this.pool.closeSoon : destroyNow;
-        if (this.attempt) close(this.attempt);
-        if (this.moreAttempts) for (const attempt of this.moreAttempts) close(attempt);
+        for (const attempt of this.inFlight()) {
+            this.pool.resends.remove(attempt);
+            if (attempt.granted) this.pool.resendEnded();
+            close(attempt);
+        }
         this.attempt = this.moreAttempts = undefined;
     }
 }

@@ -70,9 +70,37 @@ export function classifyConnectError(err: unknown, target: string): Classified {
     return { error: new PortCheckError('CONNECTION_FAILED', { code, target }, code) };
 }
 
-/** What a DNS error means: no address (CANNOT_RESOLVE), or a failure here. */
+/**
+ * Why a name has no address, as the texts of the catalogue say it
+ * (`port-check.dns.<reason>`): no such name, no address, a DNS server that
+ * did not answer or would not, or a failure of the resolver.
+ */
+const LOOKUP_REASONS: Record<string, string> = {
+    ENOTFOUND: 'notFound',
+    EAI_NONAME: 'notFound',
+    ENODATA: 'noAddress',
+    EAI_NODATA: 'noAddress',
+    ETIMEOUT: 'timeout',
+    ETIMEDOUT: 'timeout',
+    ECONNREFUSED: 'serverDown',
+    ESERVFAIL: 'serverFailed',
+    EREFUSED: 'serverRefused',
+    EAI_AGAIN: 'temporary',
+    EBADNAME: 'badName',
+    EBADQUERY: 'badName',
+    EFORMERR: 'badName',
+    EBADRESP: 'badAnswer',
+    ECONNRESET: 'badAnswer',
+};
+
+/** The error of a name without addresses; `reason` is a key of `port-check.dns` (see LOOKUP_REASONS). */
+export function cannotResolve(host: string, code: string, reason = LOOKUP_REASONS[code] ?? 'failed'): PortCheckError {
+    return new PortCheckError('CANNOT_RESOLVE', { host, code, reasonKey: `port-check.dns.${reason}` }, code);
+}
+
+/** What a DNS error means: no address (CANNOT_RESOLVE, with why), or a failure of this machine. */
 export function classifyLookupError(err: unknown, host: string): PortCheckError {
     const code = errorCode(err);
     if (LOCAL_CODES.has(code)) return new PortCheckError('LOCAL_ERROR', { code, target: host }, code);
-    return new PortCheckError('CANNOT_RESOLVE', { host, code }, code);
+    return cannotResolve(host, code);
 }

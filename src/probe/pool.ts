@@ -7,84 +7,41 @@
  */
 import type { Socket } from 'net';
 import { performance } from 'perf_hooks';
+import { sharedResolver } from '../dns/resolver';
 import { PortCheckError, warnFault, type FaultHandler } from '../errors';
 import type { ParsedHost } from '../parse/hosts';
 import { BoundedCache } from '../util/cache';
 import { PortProbe, type ProbeOwner } from './attempt';
+import type { Attempt } from './connection';
+import { Check } from './check';
 import { Deadlines } from './deadlines';
-import { HostResolution, isLocalhost, systemLookup } from './resolve';
-import type { CheckCallback, CheckRequest, Lookup, PortResult, ScanTicket, Scanner, ScannerFactory } from './types';
+import { Pacer } from './pacing';
+import { HostResolution, isLocalhost } from './resolve';
+import { RttEstimator } from './rtt';
+import type { CheckCallback, CheckRequest, Lookup, PortResult, ResolvedAddress, ScanTicket, Scanner, ScannerFactory } from './types';
+
+/** Options of a pool beyond its cap. */
+export interface PoolOptions {
+    /** Threads for big scans (the node's wiring gives them; a scan thread's pool has none). */
+    scanners?: ScannerFactory;
+    /** Told of every fault the pool contained. */
+    onFault?: FaultHandler;
+    /** New connection attempts per second, at most (Max rate); none: no limit. */
+    maxRate?: number;
+}
+
+/** A re-send waiting for a place under the cap. */
+interface ResendRequest {
+    probe: PortProbe;
+    address: ResolvedAddress;
+    tryNumber: number;
+}
 
 /** The longest an answered probe's leftover connection waits to be closed (see ProbePool.closeSoon). */
 const CLOSE_DELAY_MAX_MS = 20;
 
 /** From this many ports of one IP, a check is spread over threads (see ProbePool). */
 export const THREADED_SCAN_MIN_PORTS = 8192;
-
-/**
- * One check: hosts × ports, probed under the pool's cap. Made when it
- * leaves the queue (messages can queue by the hundred thousand, and a
- * queued one is only its request and callback).
- */
-class Check {
-    nextProbe = 0;
-    private results?: PortResult[];
-    private remaining = 0;
-    /** One per host; a single host's is kept alone (the common case needs no array). */
-    private resolutions?: HostResolution | HostResolution[];
-
-    constructor(
-        readonly request: CheckRequest,
-        private readonly callback: CheckCallback<CheckRequest>,
-        private readonly reportFault: FaultHandler,
-    ) {}
-
-    get size(): number {
-        return this.request.hosts.length * this.request.ports.length;
-    }
-
-    hasProbesToStart(): boolean {
-        return this.nextProbe < this.size;
-    }
-
-    /** Called before the first probe starts. */
-    begin(resolve: (host: ParsedHost) => HostResolution): void {
-        const hosts = this.request.hosts;
-        this.results = new Array(this.size);
-        this.remaining = this.size;
-        this.resolutions = hosts.length === 1 ? resolve(hosts[0]) : hosts.map(resolve);
-    }
-
-    portOf(index: number): number {
-        const ports = this.request.ports;
-        return ports.length === 1 ? ports[0] : ports[index % ports.length];
-    }
-
-    resolutionOf(index: number): HostResolution {
-        const resolutions = this.resolutions as HostResolution | HostResolution[];
-        return Array.isArray(resolutions) ? resolutions[Math.floor(index / this.request.ports.length)] : resolutions;
-    }
-
-    /** All results at once (a scan spread over threads). */
-    complete(results: PortResult[]): void {
-        this.answer(results);
-    }
-
-    onResult(index: number, result: PortResult): void {
-        const results = this.results as PortResult[];
-        results[index] = result;
-        if (--this.remaining === 0) this.answer(results);
-    }
-
-    /** The caller's callback runs inside the pool's loops: a throw there must not stop them. */
-    private answer(results: PortResult[]): void {
-        try {
-            this.callback(results, this.request);
-        } catch (fault) {
-            this.reportFault(fault);
-        }
-    }
-}
 
 /**
  * Runs checks with at most `concurrency` port probes in flight; the rest
@@ -103,6 +60,15 @@ export class ProbePool implements ProbeOwner {
     private inFlight = 0;
     private readonly active = new Set<PortProbe>();
     readonly deadlines = new Deadlines<PortProbe>();
+    readonly resends = new Deadlines<Attempt>();
+    readonly rtt = new RttEstimator();
+    /** Re-sent connections in flight: each holds a place under the cap, as a probe does. */
+    private extraSockets = 0;
+    /** Re-sends due while the cap was full; served before new probes. */
+    private resendQueue: ResendRequest[] = [];
+    private readonly pacer?: Pacer;
+    /** Set while the pool waits for the pacer to allow the next attempt. */
+    private pacingTimer?: NodeJS.Timeout;
     /**
      * Connections of answered probes (a filtered port's), closed once the
      * answers stop coming: when a millisecond passes with no new one, or at
@@ -154,11 +120,12 @@ export class ProbePool implements ProbeOwner {
 
     constructor(
         readonly concurrency: number,
-        private readonly lookup: Lookup = systemLookup,
-        { scanners, onFault = warnFault }: { scanners?: ScannerFactory; onFault?: FaultHandler } = {},
+        private readonly lookup: Lookup = sharedResolver().lookup,
+        { scanners, onFault = warnFault, maxRate }: PoolOptions = {},
     ) {
         this.scanners = scanners;
         this.reportFault = onFault;
+        if (maxRate !== undefined && maxRate > 0) this.pacer = new Pacer(maxRate);
     }
 
     get activeProbes(): number {
@@ -203,6 +170,11 @@ export class ProbePool implements ProbeOwner {
         this.active.clear();
         this.inFlight = 0;
         this.deadlines.clear();
+        this.resends.clear();
+        this.resendQueue = [];
+        this.extraSockets = 0;
+        if (this.pacingTimer) clearTimeout(this.pacingTimer);
+        this.pacingTimer = undefined;
         this.closeAll();
         this.scan?.cancel();
         this.scan = undefined;
@@ -219,15 +191,60 @@ export class ProbePool implements ProbeOwner {
         this.pump();
     }
 
+    requestResend(probe: PortProbe, address: ResolvedAddress, tryNumber: number): void {
+        this.resendQueue.push({ probe, address, tryNumber });
+        this.pump();
+    }
+
+    resendEnded(): void {
+        this.extraSockets--;
+        this.pump();
+    }
+
+    spendConnect(): void {
+        this.pacer?.spend(performance.now());
+    }
+
+    /** Places under the cap: probes in flight, their re-sends, and answered probes' sockets not yet closed. */
+    private get used(): number {
+        return this.inFlight + this.extraSockets + this.closing.length;
+    }
+
+    /** True when the pacer lets a connection start now; else the pool comes back when it will. */
+    private paced(): boolean {
+        if (!this.pacer) return true;
+        if (this.pacingTimer) return false;
+        const wait = this.pacer.take(performance.now());
+        if (wait === 0) return true;
+        this.pacingTimer = setTimeout(() => {
+            this.pacingTimer = undefined;
+            this.pump();
+        }, Math.ceil(wait));
+        return false;
+    }
+
     private pump(): void {
-        while (!this.scan && this.inFlight + this.closing.length < this.concurrency) {
+        // Re-sends first: they are for probes already under way, whose deadlines run.
+        while (!this.scan && this.resendQueue.length > 0 && this.used < this.concurrency) {
+            const { probe, address, tryNumber } = this.resendQueue[0];
+            if (!probe.wantsResend(address)) {
+                this.resendQueue.shift();
+                continue;
+            }
+            if (!this.paced()) return;
+            this.resendQueue.shift();
+            this.extraSockets++;
+            if (!probe.resend(address, tryNumber)) this.extraSockets--;
+        }
+        while (!this.scan && this.used < this.concurrency) {
             const check = this.nextCheck();
             if (!check) return;
             if (check.nextProbe === 0 && this.spreadsOverThreads(check)) {
                 // It takes every place under the cap, once the probes before it are done.
-                if (this.inFlight + this.closing.length === 0) this.startScan(check);
+                if (this.used === 0) this.startScan(check);
                 return;
             }
+            if (!this.paced()) return;
             this.startProbe(check, check.nextProbe++);
         }
     }
@@ -239,13 +256,16 @@ export class ProbePool implements ProbeOwner {
      * starting the threads costs more than they save (measured).
      */
     private spreadsOverThreads(check: Check): boolean {
-        const { hosts, ports } = check.request;
-        return (this.scanners?.threads ?? 0) > 1 && this.concurrency >= 2 && hosts.length === 1 && hosts[0].ipFamily !== 0
-            && ports.length >= THREADED_SCAN_MIN_PORTS;
+        const { hosts, ipVersion } = check.request;
+        // A paced sweep gains nothing from threads; a dual-stack check needs names, which threads do not resolve.
+        return (this.scanners?.threads ?? 0) > 1 && this.concurrency >= 2 && !this.pacer && ipVersion !== 'both'
+            && hosts.length === 1 && hosts[0].ipFamily !== 0 && check.entries >= THREADED_SCAN_MIN_PORTS;
     }
 
     private startScan(check: Check): void {
-        const { hosts: [host], ports, timeoutMs, policy } = check.request;
+        const { hosts: [host], ports: grid, only, timeoutMs, policy } = check.request;
+        // One host: the entries `only` picks are a list of ports of its own.
+        const ports = only ? only.map((index) => grid[index]) : grid;
         check.nextProbe = check.size;
         // The allow-list is applied here, as a probe would: a port not allowed is never connected to.
         const results: PortResult[] = new Array(ports.length);
@@ -258,7 +278,7 @@ export class ProbePool implements ProbeOwner {
                 return;
             }
             results[index] = {
-                host: host.host, port, address: '', family: 0, latencyMs: 0, connections: 0,
+                host: host.host, port, address: '', family: 0, latencyMs: 0, connections: 0, dnsMs: 0,
                 error: new PortCheckError('TARGET_NOT_ALLOWED', { target: `${host.host}:${port}` }),
             };
         });
@@ -302,7 +322,7 @@ export class ProbePool implements ProbeOwner {
     private startProbe(check: Check, index: number): void {
         if (index === 0) check.begin(this.resolutionOf);
         const { timeoutMs, policy } = check.request;
-        const probe = new PortProbe(this, check, index, check.portOf(index), timeoutMs, check.resolutionOf(index), policy);
+        const probe = new PortProbe(this, check, index, check.portOf(index), timeoutMs, check.resolutionOf(index), policy, check.familyOf(index));
         let answeredAtOnce: PortResult | undefined;
         try {
             answeredAtOnce = probe.start();
@@ -326,7 +346,7 @@ export function probePort(
     host: ParsedHost,
     port: number,
     timeoutMs: number,
-    lookup: Lookup = systemLookup,
+    lookup: Lookup = sharedResolver().lookup,
 ): Promise<PortResult> {
     return new Promise((resolve) => {
         new ProbePool(1, lookup).check({ hosts: [host], ports: [port], timeoutMs }, (results) => resolve(results[0]));

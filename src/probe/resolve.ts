@@ -1,21 +1,13 @@
 /**
  * A host's addresses: IP literals as they are, `localhost` as both
- * loopbacks, other names from the resolver, each looked up once however
- * many ports wait for it. Addresses that name no host (0.0.0.0, ::) are
+ * loopbacks, other names from the resolver (dns/resolver.ts), each looked
+ * up once however many ports wait for it. Addresses that name no host (0.0.0.0, ::) are
  * dropped (docs/architecture.md, "Security").
  */
-import { lookup as dnsLookup } from 'dns';
 import { PortCheckError, describeValue, internalError, type FaultHandler } from '../errors';
 import { UNSPECIFIED_REASON, isUnspecifiedAddress, type ParsedHost } from '../parse/hosts';
-import { classifyLookupError } from './classify';
+import { cannotResolve, classifyLookupError } from './classify';
 import type { Lookup, Resolution, ResolvedAddress } from './types';
-
-export const systemLookup: Lookup = (hostname, callback) => {
-    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => {
-        if (err) return callback(err);
-        callback(null, addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
-    });
-};
 
 /** Alternates the families, first family first (RFC 8305 section 4). */
 export function interleaveFamilies(addresses: readonly ResolvedAddress[]): ResolvedAddress[] {
@@ -108,7 +100,7 @@ export class HostResolution {
     private resolutionOf(err: NodeJS.ErrnoException | null, addresses: ResolvedAddress[] | undefined): Resolution {
         const host = this.host.host;
         if (err) return { error: classifyLookupError(err, host) };
-        if (!addresses || addresses.length === 0) return { error: new PortCheckError('CANNOT_RESOLVE', { host, code: 'ENODATA' }, 'ENODATA') };
+        if (!addresses || addresses.length === 0) return { error: cannotResolve(host, 'ENODATA') };
         const usable = addresses.filter((a) => !isUnspecifiedAddress(a.address));
         if (usable.length === 0) return { error: unspecifiedAnswer(host, addresses[0].address) };
         return { addresses: interleaveFamilies(usable) };

@@ -3,27 +3,22 @@
  * Types only; every other part of the probe, the threads and the node
  * import them from here.
  */
+import type { DnsAddress } from '../dns/types';
 import type { PortCheckError } from '../errors';
 import type { TargetPolicy } from '../parse/allow';
 import type { ParsedHost } from '../parse/hosts';
 
 export type PortState = 'open' | 'closed' | 'filtered';
 
-export interface ResolvedAddress {
-    address: string;
-    family: 4 | 6;
+export type { Lookup } from '../dns/types';
+
+export interface ResolvedAddress extends DnsAddress {
     /**
      * An address added by the node, not by DNS (localhost's other loopback):
      * when this machine lacks it, it is skipped rather than failing the probe.
      */
     optional?: boolean;
 }
-
-/** Resolves a host name to its addresses; injectable for tests and benches. */
-export type Lookup = (
-    hostname: string,
-    callback: (err: NodeJS.ErrnoException | null, addresses?: ResolvedAddress[]) => void,
-) => void;
 
 export interface PortResult {
     /** The host as the user gave it. */
@@ -36,10 +31,22 @@ export interface PortResult {
     family: 4 | 6 | 0;
     /** From the start of this port's probe (DNS included) to its answer. */
     latencyMs: number;
-    /** Connections attempted (one per address tried). */
+    /** Connections attempted: one per address tried, and one per re-send. */
     connections: number;
+    /** Time spent waiting for the host's addresses (0 for an IP literal or a cached name). */
+    dnsMs?: number;
+    /** With `ipVersion: 'both'`: each family's own answer. */
+    families?: { 4: FamilyResult; 6: FamilyResult };
+    /** Set by the node for a list: the checks this entry had (a retry re-checks only what did not match). */
+    attempts?: number;
     error?: PortCheckError;
 }
+
+/** One family's answer in a dual-stack check. */
+export type FamilyResult = { state?: PortState; address: string; latencyMs: number } | { error: PortCheckError };
+
+/** Which addresses of a host a check uses: all (in the runtime's order), one family, or each family on its own. */
+export type IpVersion = 0 | 4 | 6 | 'both';
 
 export interface CheckRequest {
     /** Each host is checked on each port: results come host by host, port by port. */
@@ -49,6 +56,13 @@ export interface CheckRequest {
     timeoutMs: number;
     /** Which addresses may be connected to; a target with none left is not connected to at all. */
     policy?: TargetPolicy;
+    /**
+     * Only these entries of the hosts × ports grid (host index × ports.length
+     * + port index), in this order; results come in the same order.
+     */
+    only?: readonly number[];
+    /** 0 (or absent): every address; 4 or 6: that family only; 'both': each family on its own, joined. */
+    ipVersion?: IpVersion;
 }
 
 export type Classified = { state: PortState } | { error: PortCheckError };

@@ -142,6 +142,8 @@ class Scan implements ScanTicket {
                 family,
                 latencyMs: latencies[j],
                 connections: connections[j],
+                // Threads scan IP addresses only: nothing to resolve.
+                dnsMs: 0,
             };
             const state = STATE_CODES[states[j]];
             if (state) result.state = state;
@@ -171,7 +173,7 @@ class Scan implements ScanTicket {
         const latencyMs = roundMs(performance.now() - this.started);
         for (let index = slot; index < ports.length; index += this.stride) {
             const port = ports[index];
-            this.results[index] = { host: host.host, port, address: '', family: 0, latencyMs, connections: 0, error: errorOf(port) };
+            this.results[index] = { host: host.host, port, address: '', family: 0, latencyMs, connections: 0, dnsMs: 0, error: errorOf(port) };
         }
     }
 

@@ -7,6 +7,7 @@
 // any packet leaves. Printed once at start so the log says it is in force.
 const dns = require('dns');
 const net = require('net');
+require('../lib/dns-guard'); // c-ares too: every DNS query goes to 127.0.0.1:9, where nothing answers
 
 function isLoopback(address) {
     const text = String(address).replace(/^\[|\]$/g, '').replace(/%.*$/, '');

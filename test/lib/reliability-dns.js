@@ -1,12 +1,13 @@
 'use strict';
-// DNS for the reliability tests, on this machine only: a tiny DNS server on
-// 127.0.0.1 (UDP) that answers NXDOMAIN, answers with loopback addresses, or
-// swallows the query and never answers; a `Lookup` (probe.ts's injectable
-// resolver) built on `dns.Resolver` pointed at it; and a guard around
-// `dns.lookup`, so that host names going through the node (which uses the
-// system resolver) are answered here and never reach a resolver outside.
+// DNS for the tests, on this machine (or inside a network namespace of the
+// test's own) only: a tiny DNS server (UDP and TCP) that answers NXDOMAIN,
+// answers with the addresses it is told, late if asked, or swallows the
+// query and never answers; and a `Lookup` (the probe's injectable
+// resolver) built on `dns.Resolver` pointed at it. The node itself is
+// pointed at such a server with settings.js `portCheck.dnsServers`.
 const dgram = require('dgram');
 const dns = require('dns');
+const net = require('net');
 
 const TYPE_A = 1;
 const TYPE_AAAA = 28;
@@ -26,15 +27,18 @@ function parseQuestion(packet) {
     return { name: labels.join('.').toLowerCase(), type, end: offset + 4 };
 }
 
+/** The 16 bytes of an IPv6 address (no zone, no embedded IPv4). */
 function ipv6Bytes(address) {
-    // Only the loopback forms this helper hands out.
-    if (address !== '::1') throw new Error(`reliability-dns answers ::1 only, not ${address}`);
+    const [head, tail = ''] = address.includes('::') ? address.split('::') : [address, ''];
+    const headGroups = head ? head.split(':') : [];
+    const tailGroups = tail ? tail.split(':') : [];
+    const groups = [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
     const bytes = Buffer.alloc(16);
-    bytes[15] = 1;
+    groups.forEach((group, i) => bytes.writeUInt16BE(parseInt(group, 16), 2 * i));
     return bytes;
 }
 
-function answerPacket(query, question, rcode, addresses) {
+function answerPacket(query, question, rcode, addresses, ttl = 60) {
     const header = Buffer.alloc(12);
     query.copy(header, 0, 0, 2); // id
     const rd = query[2] & 0x01;
@@ -49,7 +53,7 @@ function answerPacket(query, question, rcode, addresses) {
         record.writeUInt16BE(0xc00c, 0); // name: pointer to the question
         record.writeUInt16BE(question.type, 2);
         record.writeUInt16BE(1, 4); // class IN
-        record.writeUInt32BE(60, 6); // TTL
+        record.writeUInt32BE(ttl, 6); // TTL
         record.writeUInt16BE(data.length, 10);
         return Buffer.concat([record, data]);
     });
@@ -57,26 +61,32 @@ function answerPacket(query, question, rcode, addresses) {
 }
 
 /**
- * A DNS server on 127.0.0.1. `answer(name)` says what to do with a name:
- * `{ addresses: ['127.0.0.1', '::1'], delayMs }` (answer, `delayMs` later),
- * `'nxdomain'` or `'swallow'` (never answer).
+ * A DNS server of the test's own, on `host` (127.0.0.1 unless told; an
+ * address inside a network namespace when started there), UDP and TCP on
+ * one port. `answer(name, type)` says what to do with a query:
+ * `{ addresses: ['127.0.0.1', '::1'], delayMs, ttl }` (answer, `delayMs`
+ * later), `'nxdomain'`, or `'swallow'` (never answer).
  */
-function startDnsServer(answer) {
-    const socket = dgram.createSocket('udp4');
-    const stats = { queries: 0, swallowed: 0, answered: 0 };
+function startDnsServer(answer, { host = '127.0.0.1', port = 0 } = {}) {
+    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const stats = { queries: 0, swallowed: 0, answered: 0, names: new Set() };
     const late = new Set();
-    socket.on('message', (packet, remote) => {
+    const tcpSockets = new Set();
+
+    /** The reply to one query packet, and when to send it; undefined: swallowed. */
+    function replyTo(packet) {
         stats.queries++;
         let question;
         try {
             question = parseQuestion(packet);
         } catch {
-            return;
+            return undefined;
         }
-        const what = answer(question.name);
+        stats.names.add(question.name);
+        const what = answer(question.name, question.type);
         if (what === 'swallow') {
             stats.swallowed++;
-            return;
+            return undefined;
         }
         let reply;
         if (what === 'nxdomain') {
@@ -84,41 +94,67 @@ function startDnsServer(answer) {
         } else {
             const family = question.type === TYPE_A ? 4 : question.type === TYPE_AAAA ? 6 : 0;
             const addresses = (what.addresses || []).filter((a) => (a.includes(':') ? 6 : 4) === family);
-            reply = answerPacket(packet, question, 0, addresses);
+            reply = answerPacket(packet, question, 0, addresses, what.ttl);
         }
         stats.answered++;
-        const delayMs = typeof what === 'object' && what.delayMs ? what.delayMs : 0;
-        if (delayMs > 0) {
-            const timer = setTimeout(() => {
-                late.delete(timer);
-                socket.send(reply, remote.port, remote.address);
-            }, delayMs);
-            late.add(timer);
-        } else {
-            socket.send(reply, remote.port, remote.address);
-        }
+        return { reply, delayMs: typeof what === 'object' && what.delayMs ? what.delayMs : 0 };
+    }
+
+    function later(delayMs, send) {
+        if (delayMs <= 0) return send();
+        const timer = setTimeout(() => {
+            late.delete(timer);
+            send();
+        }, delayMs);
+        late.add(timer);
+    }
+
+    udp.on('message', (packet, remote) => {
+        const out = replyTo(packet);
+        if (out) later(out.delayMs, () => udp.send(out.reply, remote.port, remote.address));
+    });
+    // TCP: each message is preceded by its length (RFC 1035, 4.2.2).
+    const tcp = net.createServer((socket) => {
+        tcpSockets.add(socket);
+        socket.on('close', () => tcpSockets.delete(socket));
+        socket.on('error', () => {});
+        let buffered = Buffer.alloc(0);
+        socket.on('data', (data) => {
+            buffered = Buffer.concat([buffered, data]);
+            while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+                const length = buffered.readUInt16BE(0);
+                const out = replyTo(buffered.subarray(2, 2 + length));
+                buffered = buffered.subarray(2 + length);
+                if (out) {
+                    const framed = Buffer.concat([Buffer.from([out.reply.length >> 8, out.reply.length & 0xff]), out.reply]);
+                    later(out.delayMs, () => socket.writable && socket.write(framed));
+                }
+            }
+        });
     });
     return new Promise((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(0, '127.0.0.1', () => {
-            const { port } = socket.address();
-            resolve({
-                port,
-                server: `127.0.0.1:${port}`,
-                stats,
-                close: () => new Promise((done) => {
-                    for (const timer of late) clearTimeout(timer);
-                    socket.close(() => done());
-                }),
+        udp.once('error', reject);
+        udp.bind(port, host, () => {
+            const bound = udp.address().port;
+            tcp.once('error', reject);
+            tcp.listen(bound, host, () => {
+                const server = host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`;
+                resolve({
+                    port: bound,
+                    server,
+                    stats,
+                    close: () => new Promise((done) => {
+                        for (const timer of late) clearTimeout(timer);
+                        for (const socket of tcpSockets) socket.destroy();
+                        tcp.close();
+                        udp.close(() => done());
+                    }),
+                });
             });
         });
     });
 }
 
-/**
- * probe.ts's `Lookup` on top of a `dns.Resolver`: A and AAAA together, the
- * addresses of both; the first error when neither has any.
- */
 function resolverLookup(resolver) {
     return (hostname, callback) => {
         let pending = 2;
@@ -151,47 +187,4 @@ function localResolver(server, options = { timeout: 2000, tries: 1 }) {
     return resolver;
 }
 
-/**
- * Replaces `dns.lookup` (which the node's system lookup calls) for the
- * duration of a test: `route(hostname)` returns a probe.ts `Lookup` to answer
- * that name with, or undefined for the default: a local ENOTFOUND. No name
- * reaches the system resolver. Returns `restore()` and the names seen.
- */
-function guardDnsLookup(route = () => undefined) {
-    const original = dns.lookup;
-    const seen = { count: 0, names: new Map() };
-    const notFound = (hostname, callback) => setImmediate(() => {
-        const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
-        callback(err);
-    });
-    dns.lookup = function guardedLookup(hostname, options, callback) {
-        if (typeof options === 'function') {
-            callback = options;
-            options = {};
-        }
-        if (typeof options === 'number') options = { family: options };
-        seen.count++;
-        if (seen.names.size < 10000) seen.names.set(hostname, (seen.names.get(hostname) || 0) + 1);
-        const lookup = route(String(hostname)) || notFound;
-        lookup(String(hostname), (err, addresses) => {
-            if (err) return callback(err);
-            const list = options && options.family ? addresses.filter((a) => a.family === options.family) : addresses;
-            if (options && options.all) return callback(null, list.map((a) => ({ address: a.address, family: a.family })));
-            if (list.length === 0) return callback(Object.assign(new Error('no address'), { code: 'ENODATA' }));
-            callback(null, list[0].address, list[0].family);
-        });
-    };
-    return {
-        seen,
-        restore() {
-            dns.lookup = original;
-        },
-    };
-}
-
-/** A lookup that answers the given loopback addresses (for names mapped to this machine). */
-function loopbackLookup(addresses = [{ address: '127.0.0.1', family: 4 }]) {
-    return (hostname, callback) => setImmediate(() => callback(null, addresses.slice()));
-}
-
-module.exports = { startDnsServer, resolverLookup, localResolver, guardDnsLookup, loopbackLookup };
+module.exports = { startDnsServer, resolverLookup, localResolver };

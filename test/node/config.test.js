@@ -22,7 +22,7 @@ function exampleNodes() {
 describe('node configuration: version and migrations', function () {
     it('the runtime reads the table the editor loads, and the editor saves its version', function () {
         assert.strictEqual(CONFIG_VERSION, shared.VERSION);
-        assert.strictEqual(shared.VERSION, 1);
+        assert.strictEqual(shared.VERSION, 2);
         const html = fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'port-check.html'), 'utf8');
         assert.ok(html.includes('src="resources/node-red-contrib-port-check/port-check-config.js"'), 'the editor loads the table');
         assert.ok(/version: \{ value: PortCheckConfig\.VERSION \}/.test(html), 'a new node gets the current version');
@@ -33,11 +33,14 @@ describe('node configuration: version and migrations', function () {
     it('a node without a version (as saved before it existed) gets the values the node always assumed', function () {
         const migrated = migrate({ id: 'n', type: 'port-check', host: 'h', port: 80, check: 'open', timeout: 5 });
         assert.deepStrictEqual(migrated, {
-            id: 'n', type: 'port-check', host: 'h', port: 80, check: 'open', timeout: 5, version: 1,
+            id: 'n', type: 'port-check', host: 'h', port: 80, check: 'open', timeout: 5, version: 2,
             hostType: 'str', portType: 'num', timeoutType: 'num', output: 'payload', continueOnError: false,
             delayBefore: 0, delayAfter: 0, concurrency: 256, mode: 'once', retries: 0, retryDelay: 1,
-            waitInterval: 1, waitTimeout: 60, slowAbove: '', allow: '',
+            waitInterval: 1, waitTimeout: 60, slowAbove: '', allow: '', ipVersion: 'auto', maxRate: '',
         });
+        // A node of version 1 gets only what version 2 added.
+        assert.deepStrictEqual(migrate({ id: 'n', type: 'port-check', version: 1, retries: 3 }),
+            { id: 'n', type: 'port-check', version: 2, retries: 3, ipVersion: 'auto', maxRate: '' });
         // Check Port and Timeout are not guessed: such a node fails each message, as it always did.
         const bare = migrate({ id: 'n', type: 'port-check' });
         assert.strictEqual(bare.check, undefined);
@@ -51,7 +54,7 @@ describe('node configuration: version and migrations', function () {
         for (const { file, node } of nodes) {
             assert.strictEqual(node.version, undefined, `${file}: examples are flows from before the version key`);
             const migrated = migrate(node);
-            assert.strictEqual(migrated.version, 1, file);
+            assert.strictEqual(migrated.version, shared.VERSION, file);
             for (const [key, value] of Object.entries(node)) {
                 if (value === '' || value === null) continue; // an empty value is read as the default, before and after
                 assert.deepStrictEqual(migrated[key], value, `${file} ${node.id}: ${key} kept`);

@@ -19,7 +19,7 @@ const {
     scale, assertErrorText, watchNode, resetHelperHistory, trackSockets, watchProcessFailures, waitUntil, mb, snapshot,
     resourcesAbove,
 } = require('../lib/reliability-harness');
-const { startDnsServer, localResolver, resolverLookup, guardDnsLookup } = require('../lib/reliability-dns');
+const { startDnsServer } = require('../lib/reliability-dns');
 
 const COUNT = scale(50000, 300000);
 const CAP = 64;
@@ -43,22 +43,17 @@ describe('reliability: conservation under load', function () {
     this.timeout(scale(170000, 1800000));
     const targets = loopbackTargets();
     let dnsServer;
-    let resolver;
-    let guard;
 
     before(async function () {
-        // Names under .invalid are answered NXDOMAIN by a DNS server on
-        // 127.0.0.1, asked through dns.Resolver: no query leaves the machine.
-        dnsServer = await startDnsServer((name) => (name.endsWith('.invalid') ? 'nxdomain' : 'swallow'));
-        resolver = localResolver(dnsServer.server, { timeout: 3000, tries: 1 });
-        const viaLocalDns = resolverLookup(resolver);
-        guard = guardDnsLookup((name) => (name.toLowerCase().endsWith('.invalid') ? viaLocalDns : undefined));
+        // Names under .no-such-host.test are answered NXDOMAIN by a DNS server on
+        // 127.0.0.1, which the node asks (portCheck.dnsServers): no query leaves the machine.
+        dnsServer = await startDnsServer((name) => (name.endsWith('.no-such-host.test') ? 'nxdomain' : 'swallow'));
+        helper.settings({ portCheck: { dnsServers: [dnsServer.server] } });
     });
 
     after(async function () {
-        guard.restore();
-        resolver.cancel();
         await helper.unload();
+        helper.settings({});
         await dnsServer.close();
     });
 
@@ -104,7 +99,7 @@ describe('reliability: conservation under load', function () {
                     input = { ...bad };
                     expect = { error: code };
                 } else {
-                    input = { h: `n${n}.no-such-host.invalid`, p: 80, t: 10 };
+                    input = { h: `n${n}.no-such-host.test`, p: 80, t: 10 };
                     expect = { error: 'CANNOT_RESOLVE' };
                 }
                 plan[n] = { node, input, expect, id: undefined };

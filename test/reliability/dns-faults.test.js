@@ -6,9 +6,9 @@
 // as a Lookup in test/lib/reliability-dns.js. Each gives "Cannot resolve
 // host" within the timeout plus a small margin, never `true`, never
 // `closed`; a late answer changes nothing. Through the node too, with the
-// node's own system lookup routed to that server by a guard around
-// dns.lookup, so no query leaves the machine (one test asks the system
-// resolver for one .invalid name, as a user's flow would).
+// node's own resolver pointed at that server (settings.js
+// portCheck.dnsServers), so no query leaves the machine; `.invalid` names
+// are answered "no such name" without a query (RFC 6761).
 const assert = require('assert');
 const { performance } = require('perf_hooks');
 const { probePort } = require('../../lib/probe/pool.js');
@@ -16,7 +16,7 @@ const { parseHost } = require('../../lib/parse/hosts.js');
 const { listenOpen, closedPort } = require('../lib/net-fixtures');
 const { messageDrivenFlow, loadFlow, sink, helper, IDS } = require('../lib/reliability-flows');
 const { assertErrorText, watchNode, waitUntil, watchProcessFailures, scale } = require('../lib/reliability-harness');
-const { startDnsServer, resolverLookup, localResolver, guardDnsLookup } = require('../lib/reliability-dns');
+const { startDnsServer, resolverLookup, localResolver } = require('../lib/reliability-dns');
 
 /** How late past its timeout a probe may answer: "a few milliseconds", with room for a busy 2-core machine. */
 const MARGIN_MS = 150;
@@ -144,15 +144,13 @@ describe('reliability: DNS faults', function () {
     });
 
     describe('through the node', function () {
-        let guard;
+        // The node asks the local DNS server (portCheck.dnsServers): *.slow.test is swallowed.
         before(function () {
-            const slow = viaServer({ timeout: 5000, tries: 2 });
-            const fast = viaServer({ timeout: 2000, tries: 1 });
-            guard = guardDnsLookup((name) => (/\.slow\.test$/i.test(name) ? slow : fast));
+            helper.settings({ portCheck: { dnsServers: [dnsServer.server] } });
         });
         after(async function () {
-            guard.restore();
             await helper.unload();
+            helper.settings({});
         });
 
         it('"Port is closed" on names that do not resolve, or whose resolver never answers: never true, never closed', async function () {

@@ -12,9 +12,10 @@
 //    message is settled exactly once (an output, a Catch, or done() by the
 //    redeploy while a long valid delay runs), never a hang or a crash.
 // No unhandled rejection or uncaught exception fires meanwhile. Every
-// connect stays on loopback: generated host names are answered by a guard
-// around dns.lookup (`*.invalid`: not found; other names: 127.0.0.1), IP
-// literals outside loopback are swapped for 127.0.0.1 before sending, and
+// connect stays on loopback: generated host names are answered by a DNS
+// server of the test's own that the node is pointed at (portCheck.dnsServers;
+// `*.invalid`: not found, RFC 6761; other names: 127.0.0.1), IP literals
+// outside loopback are swapped for 127.0.0.1 before sending, and
 // a guard around net.Socket#connect records any connect elsewhere (none).
 const assert = require('assert');
 const net = require('net');
@@ -33,7 +34,7 @@ const {
     scale, errorPhrases, assertErrorText, translate, watchNode, waitUntil, resetHelperHistory, guardConnects,
     watchProcessFailures, isLoopback, SOAK,
 } = require('../lib/reliability-harness');
-const { guardDnsLookup, loopbackLookup } = require('../lib/reliability-dns');
+const { startDnsServer } = require('../lib/reliability-dns');
 
 const PARSER_RUNS = scale(10000, 200000);
 const NODE_RUNS = scale(3000, 30000);
@@ -211,21 +212,26 @@ describe('reliability: bad input (property-based)', function () {
     describe('through the node', function () {
         let open;
         let refused;
-        let dnsGuard;
+        let dnsServer;
         let connectGuard;
 
         before(async function () {
             open = await openPortProcess();
             refused = await closedPort();
-            // Generated names never reach a resolver: *.invalid is not found, any other name is 127.0.0.1.
-            dnsGuard = guardDnsLookup((name) => (/\.invalid\.?$/i.test(name) ? undefined : loopbackLookup()));
+            // Generated names are answered by a DNS server of the test's own on 127.0.0.1, which the
+            // node asks (portCheck.dnsServers): *.invalid never gets that far, any other name is 127.0.0.1.
+            dnsServer = await startDnsServer(() => ({ addresses: ['127.0.0.1'] }));
             connectGuard = guardConnects();
         });
         after(async function () {
             connectGuard.restore();
-            dnsGuard.restore();
             await helper.unload();
+            helper.settings({});
             await open.close();
+            await dnsServer.close();
+        });
+        beforeEach(function () {
+            helper.settings({ portCheck: { dnsServers: [dnsServer.server] } });
         });
         afterEach(async function () {
             await helper.unload();
@@ -348,7 +354,7 @@ describe('reliability: bad input (property-based)', function () {
             for (const w of watchers) for (const [id, c] of w.sends) assert.strictEqual(c, 1, `sent ${c} times: ${id}`);
 
             console.log(`      seed ${SEED}: states ${JSON.stringify(tally.states)}, errors ${JSON.stringify(tally.errors)}; ` +
-                `${dnsGuard.seen.count} names answered by the guard`);
+                `${dnsServer.stats.names.size} names answered by the test's DNS server`);
         });
 
         // Big inputs (a message from an `http in` node can be anything): host

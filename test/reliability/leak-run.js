@@ -9,7 +9,7 @@
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load } = require('../lib/node-red');
 const { runChild, snapshot, resourcesAbove, collectGarbage, resetHelperHistory, waitUntil, mb } = require('../lib/reliability-harness');
-const { startDnsServer, localResolver, resolverLookup, guardDnsLookup } = require('../lib/reliability-dns');
+const { startDnsServer } = require('../lib/reliability-dns');
 
 const PROBES = Number(process.argv[2]);
 const OPEN = Number(process.argv[3]);
@@ -42,17 +42,16 @@ function message(n) {
         case 7:
             return [{ h: '::1', p: CLOSED[n % CLOSED.length], t: 1 }, 1];
         case 8:
-            return [{ h: `leak${n}.invalid`, p: 80, t: 1 }, 1];
+            return [{ h: `leak${n}.no-such-host.test`, p: 80, t: 1 }, 1];
         default:
             return [{ h: '127.0.0.1', p: 'nope', t: 1 }, 0];
     }
 }
 
 runChild(async () => {
-    const dnsServer = await startDnsServer((name) => (name.endsWith('.invalid') ? 'nxdomain' : 'swallow'));
-    const resolver = localResolver(dnsServer.server, { timeout: 2000, tries: 1 });
-    const lookup = resolverLookup(resolver);
-    guardDnsLookup((name) => (name.endsWith('.invalid') ? lookup : undefined));
+    // The node asks a DNS server of the test's own (portCheck.dnsServers), which knows no name.
+    const dnsServer = await startDnsServer((name) => (name.endsWith('.no-such-host.test') ? 'nxdomain' : 'swallow'));
+    helper.settings({ portCheck: { dnsServers: [dnsServer.server] } });
     await load(flow, [catchNode]);
     const nodes = [helper.getNode('strict'), helper.getNode('lenient')];
     let outcomes = 0;
@@ -108,6 +107,5 @@ runChild(async () => {
         baseline, final, above: resourcesAbove(baseline.resources, final.resources), samples,
         dnsQueries: dnsServer.stats.queries,
     };
-    resolver.cancel();
     return report;
 });

@@ -265,7 +265,7 @@ describe('threads/workers.ts: one host\'s ports over worker threads, on loopback
         assert.deepStrictEqual(lost.error.params, { code: 'EWORKER', target: `127.0.0.1:${filtered.port}` });
         assert.strictEqual(lost.error.systemCode, 'EWORKER');
         assert.deepStrictEqual({ ...lost, error: undefined, latencyMs: 0 }, {
-            host: '127.0.0.1', port: filtered.port, address: '', family: 0, latencyMs: 0, connections: 0, error: undefined,
+            host: '127.0.0.1', port: filtered.port, address: '', family: 0, latencyMs: 0, connections: 0, dnsMs: 0, error: undefined,
         });
         assert.strictEqual(openSockets(), socketsBefore);
 
