@@ -28,6 +28,8 @@ export interface DnsResolverOptions {
     systemLookup?: Lookup;
     /** System lookups at once; the rest wait. */
     systemConcurrency?: number;
+    /** The longest a lookup runs before it fails as "the DNS server did not answer" (LOOKUP_DEADLINE_MS). */
+    deadlineMs?: number;
 }
 
 /** The longest a lookup runs before it fails as "the DNS server did not answer". */
@@ -39,6 +41,14 @@ const MAX_TTL_MS = 3600_000;
 const NOT_FOUND_TTL_MS = 5000;
 const FAILURE_TTL_MS = 1000;
 const MAX_CACHE_ENTRIES = 10_000;
+/**
+ * DNS queries in flight at once; more wait their turn. Their answers arrive
+ * together on one socket, and past a few hundred the socket's receive
+ * buffer overflows and drops them (512 at once lost a quarter here, each
+ * then waiting for c-ares' retry); 256 never lost one (measured on
+ * loopback, net.core.rmem_default 212992).
+ */
+const MAX_QUERIES_IN_FLIGHT = 256;
 
 /** What DNS said of a name, kept until `expiresAt`. */
 type Answer = { addresses: DnsAddress[]; expiresAt: number } | { code: string; expiresAt: number };
@@ -78,10 +88,13 @@ export class DnsResolver {
     private readonly resolver: Resolver;
     private readonly systemLookup: Lookup;
     private readonly systemConcurrency: number;
+    private readonly deadlineMs: number;
     private readonly cache = new Map<string, Answer>();
     private readonly waiting = new Map<string, Array<Parameters<Lookup>[1]>>();
     private systemRunning = 0;
     private readonly systemQueue: Array<() => void> = [];
+    private queriesInFlight = 0;
+    private readonly queryQueue: Array<() => void> = [];
 
     constructor(options: DnsResolverOptions = {}) {
         this.files = options.files ?? new ResolverFiles();
@@ -89,6 +102,7 @@ export class DnsResolver {
         if (options.servers && options.servers.length > 0) this.resolver.setServers([...options.servers]);
         this.systemLookup = options.systemLookup ?? systemLookupAll;
         this.systemConcurrency = options.systemConcurrency ?? 2;
+        this.deadlineMs = options.deadlineMs ?? LOOKUP_DEADLINE_MS;
     }
 
     /** The probe's Lookup: calls back once, with the addresses in the runtime's order, or an error with a code. */
@@ -118,7 +132,7 @@ export class DnsResolver {
     private resolve(name: string, startedAt: number): void {
         const key = canonicalName(name);
         let done = false;
-        const deadline = setTimeout(() => finish({ code: 'ETIMEOUT', expiresAt: 0 }, FAILURE_TTL_MS), LOOKUP_DEADLINE_MS);
+        const deadline = setTimeout(() => finish({ code: 'ETIMEOUT', expiresAt: 0 }, FAILURE_TTL_MS), this.deadlineMs);
         deadline.unref();
         const finish = (answer: Answer, keepMs: number): void => {
             if (done) return;
@@ -150,8 +164,23 @@ export class DnsResolver {
         });
     }
 
-    /** A and AAAA of one name, asked together; addresses of either family make an answer. */
+    /** A and AAAA of one name, once there is room for two more queries in flight. */
     private queryBoth(name: string, done: (answer: Answer, keepMs: number) => void): void {
+        const run = (): void => {
+            this.queriesInFlight += 2;
+            this.askBoth(name, (answer, keepMs) => {
+                this.queriesInFlight -= 2;
+                const next = this.queryQueue.shift();
+                if (next) next();
+                done(answer, keepMs);
+            });
+        };
+        if (this.queriesInFlight + 2 <= MAX_QUERIES_IN_FLIGHT) return run();
+        this.queryQueue.push(run);
+    }
+
+    /** A and AAAA of one name, asked together; addresses of either family make an answer. */
+    private askBoth(name: string, done: (answer: Answer, keepMs: number) => void): void {
         type Part = { addresses: DnsAddress[]; ttl: number } | { code: string };
         const parts: Part[] = [];
         const onPart = (part: Part): void => {

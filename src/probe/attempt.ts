@@ -15,7 +15,7 @@ import { ADDRESS_MISSING_CODES, CLOSED, FILTERED, OPEN, cannotResolve, classifyC
 import { Attempt, destroyNow, onAttemptConnect, onAttemptError, type AttemptOwner } from './connection';
 import type { Deadlines, Due } from './deadlines';
 import type { HostResolution } from './resolve';
-import type { RttEstimator } from './rtt';
+import { MAX_RESENDS, type RttEstimator } from './rtt';
 import { isSelfConnect, mayBeLocalPort } from './self-connect';
 import type { Classified, PortResult, Resolution, ResolvedAddress } from './types';
 
@@ -193,13 +193,13 @@ export class PortProbe implements Due, AttemptOwner {
         attempt.on('connect', onAttemptConnect);
         attempt.on('error', onAttemptError);
         attempt.connect({ host: address.address, port: this.port, family: address.family });
-        const resend = this.pool.rtt;
-        if (tryNumber <= resend.allowedResends) this.pool.resends.add(attempt, resend.intervalMs(), attempt.startedAt);
+        // Whether it may be re-sent is decided when it is due: what the pool has learned by then counts.
+        if (tryNumber <= MAX_RESENDS) this.pool.resends.add(attempt, this.pool.rtt.intervalMs(), attempt.startedAt);
     }
 
     /** From the pool's re-send lists: `attempt` has had no answer for a re-send interval. */
     onResendDue(attempt: Attempt): void {
-        if (this.finished || !this.isInFlight(attempt)) return;
+        if (this.finished || !this.isInFlight(attempt) || attempt.tryNumber > this.pool.rtt.allowedResends) return;
         // Too late to be answered before the deadline: not worth a socket.
         if (this.deadlineAt - performance.now() < this.pool.rtt.intervalMs() / 2) return;
         this.pool.requestResend(this, attempt.target, attempt.tryNumber + 1);

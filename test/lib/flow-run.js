@@ -10,6 +10,7 @@
 //   listen    optional { host }: a server this process starts first, which
 //             counts the connections it accepts (reported as `accepted`)
 //   messages  the messages to send, in order
+//   sequential send each once the one before has come out (default: all at once)
 //   timeoutMs how long to wait for all of them (default 10 s)
 const net = require('net');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
@@ -57,9 +58,15 @@ runChild(async () => {
         portCheck: msg.portCheck,
     }));
     const messages = spec.messages.map((msg) => Object.fromEntries(Object.entries(msg).map(([key, value]) => [key, substitute(value, port)])));
-    messages.forEach((msg, id) => helper.getNode('pc').receive({ id, ...msg }));
     const deadline = Date.now() + (spec.timeoutMs || 10000);
-    while (outcomes.length < messages.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const waitFor = async (count) => {
+        while (outcomes.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    for (const [id, msg] of messages.entries()) {
+        helper.getNode('pc').receive({ id, ...msg });
+        if (spec.sequential) await waitFor(id + 1);
+    }
+    await waitFor(messages.length);
     await new Promise((resolve) => setTimeout(resolve, 100)); // anything more would show up now
     if (server) server.close();
     return { outcomes: outcomes.sort((a, b) => a.id - b.id), sent: messages.length, accepted: server ? server.accepted : 0, port };

@@ -45,9 +45,14 @@ describe('reliability: conservation under load', function () {
     let dnsServer;
 
     before(async function () {
-        // Names under .no-such-host.test are answered NXDOMAIN by a DNS server on
-        // 127.0.0.1, which the node asks (portCheck.dnsServers): no query leaves the machine.
-        dnsServer = await startDnsServer((name) => (name.endsWith('.no-such-host.test') ? 'nxdomain' : 'swallow'));
+        // Names under .no-such-host.test are answered NXDOMAIN, those under
+        // .slow-dns.test 150 ms late, by a DNS server on 127.0.0.1, which the
+        // node asks (portCheck.dnsServers): no query leaves the machine.
+        dnsServer = await startDnsServer((name) => {
+            if (name.endsWith('.no-such-host.test')) return 'nxdomain';
+            if (name.endsWith('.slow-dns.test')) return { addresses: ['127.0.0.1'], delayMs: 150 };
+            return 'swallow';
+        });
         helper.settings({ portCheck: { dnsServers: [dnsServer.server] } });
     });
 
@@ -98,9 +103,13 @@ describe('reliability: conservation under load', function () {
                     const [bad, code] = invalids[n % invalids.length];
                     input = { ...bad };
                     expect = { error: code };
-                } else {
+                } else if (r < 0.93) {
                     input = { h: `n${n}.no-such-host.test`, p: 80, t: 10 };
                     expect = { error: 'CANNOT_RESOLVE' };
+                } else {
+                    // A slow DNS server: answered 150 ms late, then found open.
+                    input = { h: `n${n % 500}.slow-dns.test`, p: open.port, t: 10 };
+                    expect = { state: 'open' };
                 }
                 plan[n] = { node, input, expect, id: undefined };
             }
