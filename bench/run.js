@@ -18,6 +18,9 @@
 //   5a  memory of 100,000 messages queued behind the cap
 //   5b  memory and handles before/after 1,000,000 probes
 //   5c  memory of one big message: a whole port range, 256 hosts × 256 ports
+//   6   real networks: a lossy link (vs nmap) and a clean one between network
+//       namespaces, a DNS burst (vs a bare dns.Resolver), a silent DNS
+//       server, IP version "both", Max rate (needs root for the namespaces)
 //
 // Garbage collection is forced only in the memory sections (5a, 5b, 5c). The
 // speed sections let V8 collect as it would in a running Node-RED: a forced
@@ -38,6 +41,7 @@ const SECTIONS = [
     { id: '5a', name: '5a-memory-queue', title: 'Memory: queued messages' },
     { id: '5b', name: '5b-memory-million', title: 'Memory: a million probes' },
     { id: '5c', name: '5c-memory-one-message', title: 'Memory: one big message' },
+    { id: '6', name: '6-real-networks', title: 'Real networks' },
 ];
 // Every section may collect garbage between runs (and 5a/5b must, to measure memory).
 const EXEC_ARGV = ['--expose-gc'];

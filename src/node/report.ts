@@ -109,12 +109,19 @@ export function matches(expected: ExpectedState, state: PortState): boolean {
     return expected === 'open' ? state === 'open' : state !== 'open';
 }
 
-/** Whether a result matches Check Port; a dual-stack one only when both families have an answer and both match. */
+/**
+ * Whether a result matches Check Port. A dual-stack one (IP version
+ * "both") matches "Port is open" only when both families have an address
+ * and both are open, and "Port is closed" when neither is open: a family
+ * without an address has nothing to reach, which is what an audit asks.
+ */
 export function resultMatches(expected: ExpectedState, result: PortResult): boolean {
     if (result.error || !result.state) return false;
     const families = result.families;
     if (!families) return matches(expected, result.state);
-    return [families[4], families[6]].every((part) => 'state' in part && part.state !== undefined && matches(expected, part.state));
+    return [families[4], families[6]].every((part) => ('error' in part
+        ? expected === 'closed' && part.error.code === 'CANNOT_RESOLVE'
+        : part.state !== undefined && matches(expected, part.state)));
 }
 
 function familiesReport(rules: ReportRules, families: { 4: FamilyResult; 6: FamilyResult }): { 4: FamilyReport; 6: FamilyReport } {

@@ -21,7 +21,7 @@ describe('example flows', function () {
         const allowed = new Set([...coreTypes(), 'tab', 'group', 'port-check']);
 
         it('has one example per use case, named "NN Title.json"', function () {
-            assert.strictEqual(examples.length, 14, examples.map((e) => e.file).join(', '));
+            assert.strictEqual(examples.length, 16, examples.map((e) => e.file).join(', '));
             examples.forEach((e, i) => {
                 assert.match(e.file, /^\d\d [A-Z][A-Za-z0-9 -]+\.json$/);
                 assert.ok(e.file.startsWith(String(i + 1).padStart(2, '0') + ' '), e.file);
@@ -133,6 +133,11 @@ describe('example flows', function () {
             const sweep = pc('14', 'ex14-check');
             assert.deepStrictEqual([sweep.hostType, sweep.host, sweep.port, sweep.slowAbove, sweep.allow], ['msg', 'payload', '80,443', 200, '10.0.1.0/24:80,443']);
             assert.ok(JSON.parse(nodeOf(readExample('14'), 'ex14-sweep').payload).length >= 2, 'a pool of hosts');
+            assert.deepStrictEqual([pc('09', 'ex09-db').ipVersion, pc('09', 'ex09-web').ipVersion], ['both', 'auto'], 'the database closed on both families');
+            const dual = pc('15', 'ex15-check');
+            assert.deepStrictEqual([dual.ipVersion, dual.check, dual.continueOnError], ['both', 'open', true]);
+            const polite = pc('16', 'ex16-check');
+            assert.deepStrictEqual([polite.maxRate, polite.check, polite.port], [20, 'closed', '21,23,139,445,3389']);
             assert.deepStrictEqual(nodeOf(readExample('14'), 'ex14-catch').scope, ['ex14-check']);
         });
     });

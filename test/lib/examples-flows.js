@@ -12,10 +12,17 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLES_DIR = path.join(ROOT, 'examples');
 const CORE_DIR = path.dirname(require.resolve('@node-red/nodes/package.json'));
 
-/** The flow JSON keys of a port-check node (DESIGN.md, README "Properties"): all 21 of them. */
+/**
+ * The flow JSON keys of a port-check node (docs/architecture.md,
+ * "Properties") as version 1 saved them: 21. The examples of 0.1.x keep
+ * exactly these, with no version key: the migrations read them.
+ */
 const FLOW_KEYS = ['name', 'color', 'host', 'hostType', 'port', 'portType', 'check', 'timeout', 'timeoutType',
     'delayBefore', 'delayAfter', 'continueOnError', 'output', 'concurrency',
     'mode', 'retries', 'retryDelay', 'waitInterval', 'waitTimeout', 'slowAbove', 'allow'];
+
+/** The keys version 2 added, and the version key itself: an example saved since carries them all. */
+const V2_KEYS = ['ipVersion', 'maxRate', 'version'];
 
 /** The newer keys' defaults, as the editor writes them for a new node. */
 const NEW_KEY_DEFAULTS = { mode: 'once', retries: 0, retryDelay: 1, waitInterval: 1, waitTimeout: 60, slowAbove: '', allow: '' };
@@ -164,6 +171,7 @@ function serveHttpNodes() {
 }
 
 module.exports = {
+    V2_KEYS,
     ROOT, EXAMPLES_DIR, FLOW_KEYS, NEW_KEY_DEFAULTS, coreModules, coreTypes, listExamples, readExample, nodeOf, pointAt, setTabEnv,
     manualInjects, assertLoopbackOnly, serveHttpNodes,
 };

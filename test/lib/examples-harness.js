@@ -7,7 +7,7 @@
 const assert = require('assert');
 const { helper, load, sleep } = require('./node-red');
 const { listenOpen, closedPorts } = require('./net-fixtures');
-const { FLOW_KEYS, coreModules, readExample, manualInjects, assertLoopbackOnly } = require('./examples-flows');
+const { FLOW_KEYS, V2_KEYS, coreModules, readExample, manualInjects, assertLoopbackOnly } = require('./examples-flows');
 
 /** Loads example `number` after `mutate` has pointed it at loopback. */
 async function start(number, mutate, oddHosts) {
@@ -58,10 +58,22 @@ async function openServers(count) {
     return servers;
 }
 
-/** All 21 flow keys, with values the runtime and the editor accept. */
+/**
+ * Every flow key, with values the runtime and the editor accept: the 21 of
+ * version 1 for a node saved without a version, and the keys version 2
+ * added for one that says it is of version 2.
+ */
 function assertPortCheckKeys(node) {
     assert.strictEqual(FLOW_KEYS.length, 21);
     for (const key of FLOW_KEYS) assert.ok(Object.hasOwn(node, key), `${node.id} lacks ${key}`);
+    if (node.version === undefined) {
+        for (const key of V2_KEYS) assert.ok(!Object.hasOwn(node, key), `${node.id} has ${key} but no version`);
+    } else {
+        assert.strictEqual(node.version, 2, `${node.id} version`);
+        for (const key of V2_KEYS) assert.ok(Object.hasOwn(node, key), `${node.id} lacks ${key}`);
+        assert.ok(['auto', '4', '6', 'both'].includes(node.ipVersion), `${node.id} ipVersion ${node.ipVersion}`);
+        assert.ok(node.maxRate === '' || Number(node.maxRate) > 0, `${node.id} maxRate ${node.maxRate}`);
+    }
     assert.ok(node.check === 'open' || node.check === 'closed', `${node.id} check`);
     assert.ok(node.mode === 'once' || node.mode === 'wait', `${node.id} mode ${node.mode}`);
     const retries = Number(node.retries);

@@ -68,12 +68,20 @@ describe('port-check node on real networks (loopback)', function () {
             assert.match(literal.portCheck.families[6].error.message, /no IPv6 address/);
         });
 
-        it('both with "Port is closed": true when both families are closed', async function () {
-            const t = await start({ host: 'localhost', port: String(refused), ipVersion: 'both', check: 'closed' });
-            t.node.receive({});
-            const [msg] = await t.out.waitFor(1);
-            assert.strictEqual(msg.payload, true);
-            assert.deepStrictEqual([msg.portCheck.families[4].state, msg.portCheck.families[6].state], ['closed', 'closed']);
+        it('both with "Port is closed": true when neither family is open; a family without an address has nothing open', async function () {
+            const t = await start({ host: 'h', hostType: 'msg', port: String(refused), ipVersion: 'both', check: 'closed' });
+            t.node.receive({ h: 'localhost' });
+            t.node.receive({ h: '127.0.0.1' });
+            const [both, literal] = await t.out.waitFor(2);
+            assert.strictEqual(both.payload, true);
+            assert.deepStrictEqual([both.portCheck.families[4].state, both.portCheck.families[6].state], ['closed', 'closed']);
+            assert.strictEqual(literal.payload, true, 'an IPv4 literal: IPv4 closed, no IPv6 to reach');
+            assert.strictEqual(literal.portCheck.families[6].error.code, 'CANNOT_RESOLVE');
+            await helper.unload();
+            const open4 = await start({ host: 'localhost', port: String(open.port), ipVersion: 'both', check: 'closed' });
+            open4.node.receive({});
+            const [opened] = await open4.out.waitFor(1);
+            assert.strictEqual(opened.payload, false, 'open on IPv4: not closed');
         });
     });
 
