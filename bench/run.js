@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run bench`: how the port-check node performs against baselines
-// measured in the same run, on loopback only (127.0.0.1). Not part of
+// measured in the same run, on loopback only (127.0.0.1; section 6 also
+// inside network namespaces of its own, with no route out). Not part of
 // `npm test`. Prints one markdown table and writes it, with the machine it
 // ran on, to bench/results.md.
 //
-//   node bench/run.js            the full bench (about 5 minutes)
+//   node bench/run.js            the full bench (about 7 minutes)
 //   node bench/run.js --quick    small counts, for trying changes; writes nothing
 //   node bench/run.js --only=1,3 some sections only; writes nothing
 //   node bench/threads-threshold.js   (apart) threads against one thread, by scan size
@@ -115,7 +116,7 @@ async function main() {
         `- Load average (1/5/15 min): ${loadAtStart} at the start, ${loadavg()} at the end`,
         `- Repetitions: the Runs column (each row's values are medians over its runs; ratios are the median of per-run ratios where a run measures both sides back to back)`,
         `- Mode: ${quick ? 'QUICK (small counts, not for comparison)' : 'full'}; the whole bench took ${fmt(elapsedS)} s`,
-        '- Traffic: loopback only (127.0.0.1); every section in its own `node --expose-gc` child process; garbage collection forced only in the memory sections (5a, 5b, 5c)',
+        '- Traffic: loopback only (127.0.0.1; section 6 also between network namespaces of its own, with no route out); every section in its own `node --expose-gc` child process; garbage collection forced only in the memory sections (5a, 5b, 5c)',
         '',
         table(rows),
         '',

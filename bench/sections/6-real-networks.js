@@ -21,8 +21,11 @@
 //    pointed at the server with settings.js portCheck.dnsServers: the wall
 //    time until all are answered, against a bare `new dns.Resolver()`
 //    asking the same server for A and AAAA of the same names, all at once,
-//    alone, in the same round (in turn first); and dns.lookup('localhost')
-//    (getaddrinfo, libuv's thread pool) timed during and after the burst.
+//    alone, in the same round (in turn first), and, as a reference, the
+//    same bare resolver held to 256 queries in flight as the node is; the
+//    UDP datagrams each burst lost to full socket receive buffers
+//    (/proc/net/udp drops); and dns.lookup('localhost') (getaddrinfo,
+//    libuv's thread pool) timed during and after the node's burst.
 //  - silent dns: the same server swallowing queries: the node's answer
 //    time at timeout 0.5 s (messages one after another, names of their
 //    own) and its error text; and a name the server says does not exist.

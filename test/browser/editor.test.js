@@ -320,7 +320,7 @@ describe('editor in a real browser (chromium, Node-RED editor)', function () {
         await page.screenshot({ path: path.join(ARTIFACTS, 'dialog.png') });
     });
 
-    it('shows the options beyond the seed: mode with retries or waiting, slow above, allow-list', async function () {
+    it('shows the options beyond the seed: mode with retries or waiting, slow above, allow-list, IP version, Max rate', async function () {
         const values = await page.evaluate(() => {
             const value = (id) => document.getElementById(id).value;
             return {
@@ -332,12 +332,24 @@ describe('editor in a real browser (chromium, Node-RED editor)', function () {
                 waitTimeout: value('node-input-waitTimeout'),
                 slowAbove: value('node-input-slowAbove'),
                 allow: value('node-input-allow'),
+                ipVersion: value('node-input-ipVersion'),
+                ipVersions: [...document.getElementById('node-input-ipVersion').options].map((o) => `${o.value}: ${o.textContent}`),
+                maxRate: value('node-input-maxRate'),
             };
         });
         assert.deepStrictEqual(values, {
             mode: 'once', modeText: 'Check once', retries: '0', retryDelay: '1',
             waitInterval: '1', waitTimeout: '60', slowAbove: '', allow: '',
+            ipVersion: 'auto',
+            ipVersions: ['auto: auto: every address', '4: IPv4 only', '6: IPv6 only', 'both: both: each family on its own'],
+            maxRate: '',
         });
+        // Max rate: connections per second above 0; empty for no limit.
+        await typeInto('#node-input-maxRate', 'fast');
+        await waitForError('#node-input-maxRate', true);
+        await typeInto('#node-input-maxRate', '20');
+        await waitForError('#node-input-maxRate', false);
+        await typeInto('#node-input-maxRate', '');
         // Retries belong to "check once", the interval and deadline to "wait until".
         assert.ok(await page.locator('#node-input-retries').isVisible());
         assert.ok(!(await page.locator('#node-input-waitInterval').isVisible()));
