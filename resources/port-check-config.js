@@ -61,10 +61,22 @@
         },
         {
             from: 1,
-            what: "IP version and Max rate came in version 2: a node from before checks every " +
-                "address of a host, without a rate limit.",
+            what: "IP version, Max rate and the service checks came in version 2: a node from " +
+                "before checks every address of a host, without a rate limit, and the TCP " +
+                "handshake alone.",
             migrate: function (config) {
-                fill(config, { ipVersion: "auto", maxRate: "" });
+                fill(config, {
+                    ipVersion: "auto",
+                    maxRate: "",
+                    tls: "off",
+                    starttls: "smtp",
+                    servername: "",
+                    tlsVerify: true,
+                    certDays: "",
+                    preset: "none",
+                    send: "",
+                    expect: ""
+                });
             }
         }
     ];

@@ -12,9 +12,10 @@ const SRC = path.join(__dirname, '..', 'src');
 /** What each part of src/ may import (besides itself). */
 const MAY_IMPORT = {
     'port-check.ts': ['node', 'probe', 'threads', 'dns', 'parse', 'util', 'errors.ts'],
-    node: ['parse', 'probe', 'dns', 'util', 'errors.ts'],
+    node: ['parse', 'probe', 'dns', 'service', 'util', 'errors.ts'],
     threads: ['probe', 'parse', 'util', 'errors.ts'],
-    probe: ['dns', 'parse', 'util', 'errors.ts'],
+    probe: ['dns', 'service', 'parse', 'util', 'errors.ts'],
+    service: ['parse', 'util', 'errors.ts'],
     dns: ['util', 'errors.ts'],
     parse: ['util', 'errors.ts'],
     util: [],

@@ -42,11 +42,11 @@ const NOT_FOUND_TTL_MS = 5000;
 const FAILURE_TTL_MS = 1000;
 const MAX_CACHE_ENTRIES = 10_000;
 /**
- * DNS queries in flight at once; more wait their turn. Their answers arrive
- * together on one socket, and past a few hundred the socket's receive
- * buffer overflows and drops them (512 at once lost a quarter here, each
- * then waiting for c-ares' retry); 256 never lost one (measured on
- * loopback, net.core.rmem_default 212992).
+ * DNS queries in flight at once; more wait their turn. A burst of 512 sent
+ * at once lost half of them to the receiving socket's buffer (here the DNS
+ * server's, net.core.rmem_default 212992, measured on loopback with bench
+ * section 6), each lost one then waiting for c-ares' retry 2 s later; 256
+ * never lost one. A real DNS server's socket fills the same way.
  */
 const MAX_QUERIES_IN_FLIGHT = 256;
 

@@ -12,6 +12,7 @@ import { parseConcurrency, parseDelay, parseSecondsOption, parseWholeNumber } fr
 import {
     DEFAULT_MAX_PROBES, parseCheck, parseDnsServers, parseIpVersion, parseMaxRate, parseMode, type ExpectedState, type Mode,
 } from '../parse/options';
+import { parseService, type ServiceSpec } from '../parse/service';
 import type { IpVersion } from '../probe/types';
 
 /** The node's flow JSON, as saved by the editor (any version). */
@@ -39,6 +40,14 @@ export interface PortCheckNodeDef extends NodeDef {
     allow?: unknown;
     ipVersion?: unknown;
     maxRate?: unknown;
+    tls?: unknown;
+    starttls?: unknown;
+    servername?: unknown;
+    tlsVerify?: unknown;
+    certDays?: unknown;
+    preset?: unknown;
+    send?: unknown;
+    expect?: unknown;
 }
 
 /** The flow JSON after migration: the keys every version since 1 has. */
@@ -101,6 +110,8 @@ export interface Options {
     maxRate?: number;
     /** DNS servers of settings.js portCheck.dnsServers; undefined: the system's. */
     dnsServers?: string[];
+    /** What an open port's service must answer (only with Port is open); undefined: the handshake is enough. */
+    service?: ServiceSpec;
 }
 
 /** Throws the first PortCheckError of the node's settings and the runtime's. */
@@ -123,6 +134,8 @@ function parseOptions(config: CurrentNodeDef, settings: PortCheckSettings | unde
         ipVersion: parseIpVersion(config.ipVersion),
         maxRate: parseMaxRate(config.maxRate),
         dnsServers: parseDnsServers(settings?.dnsServers),
+        // With "Port is closed" there is no service to check.
+        service: expected === 'open' ? parseService(config) : undefined,
     };
 }
 

@@ -52,7 +52,7 @@ export class PortCheckHandler {
     }
 
     readonly onInput = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
-        const item = this.pending.add(msg, send, done, this.options.policy, this.options.ipVersion);
+        const item = this.pending.add(msg, send, done, this.options);
         // A node whose settings are broken fails each message at once.
         this.pending.after(this.configError ? 0 : this.options.delayBeforeMs, item, () => this.read(item));
     };

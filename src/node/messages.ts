@@ -8,8 +8,7 @@
  */
 import type { NodeMessage } from 'node-red';
 import type { ErrorCode, PortCheckError } from '../errors';
-import type { TargetPolicy } from '../parse/allow';
-import type { IpVersion, PortResult } from '../probe/types';
+import type { CheckRequest, PortResult } from '../probe/types';
 import { IntrusiveList, type Linked } from '../util/list';
 import type { Options } from './config';
 import type { Target } from './inputs';
@@ -49,10 +48,11 @@ export class PendingMessages {
     constructor(private readonly guard: Guard) {}
 
     /** A new message: pending until settled or until the node closes. */
-    add(msg: NodeMessage, send: Send, done: Done, policy: TargetPolicy | undefined, ipVersion: IpVersion): Pending {
+    add(msg: NodeMessage, send: Send, done: Done, request: Pick<CheckRequest, 'policy' | 'ipVersion' | 'service'>): Pending {
+        const { policy, ipVersion, service } = request;
         const item: Pending = {
             msg, send, done, timer: undefined,
-            hosts: NOTHING, ports: NOTHING, timeoutMs: 0, policy, only: undefined, ipVersion,
+            hosts: NOTHING, ports: NOTHING, timeoutMs: 0, policy, only: undefined, ipVersion, service,
             rawHost: undefined, rawPort: undefined, parsedHosts: undefined, isList: false,
             attempts: 0, startedAt: 0, deadline: 0, answers: undefined,
             listPrevious: undefined, listNext: undefined, listOwner: undefined,

@@ -9,6 +9,7 @@ import type { ErrorCode, PortCheckError } from '../errors';
 import type { ParsedHost, ParsedHosts } from '../parse/hosts';
 import type { ExpectedState } from '../parse/options';
 import type { FamilyResult, PortResult, PortState } from '../probe/types';
+import type { ServiceResult } from '../service/types';
 
 export interface ErrorReport {
     code: ErrorCode;
@@ -35,6 +36,8 @@ export interface PortReport {
     slow?: boolean;
     error?: ErrorReport;
     families?: { 4: FamilyReport; 6: FamilyReport };
+    /** With a service check, for an open port: whether the service answered as it should. */
+    service?: ServiceResult;
 }
 
 /** msg.portCheck for one host and one port. */
@@ -117,6 +120,8 @@ export function matches(expected: ExpectedState, state: PortState): boolean {
  */
 export function resultMatches(expected: ExpectedState, result: PortResult): boolean {
     if (result.error || !result.state) return false;
+    // An open port whose service did not answer as it should is not "open" enough.
+    if (result.service && !result.service.ok) return false;
     const families = result.families;
     if (!families) return matches(expected, result.state);
     return [families[4], families[6]].every((part) => ('error' in part
@@ -156,6 +161,7 @@ export function portReport(rules: ReportRules, result: PortResult, messageAttemp
             : { host, port, address, family, expected, match, latencyMs, connections, attempts, state, slow };
     }
     if (result.families) report.families = familiesReport(rules, result.families);
+    if (result.service) report.service = result.service;
     return report;
 }
 
@@ -175,6 +181,7 @@ export function singleReport(rules: ReportRules, result: PortResult, match: bool
             : { host, port, address, family, expected, match, latencyMs, connections, attempts, elapsedMs, dnsMs, state, slow };
     }
     if (result.families) report.families = familiesReport(rules, result.families);
+    if (result.service) report.service = result.service;
     return report;
 }
 

@@ -4,6 +4,7 @@
  * throttle that shows at most ten a second, ending on the last.
  */
 import type { NodeStatus } from 'node-red';
+import type { ServiceResult } from '../service/types';
 import type { PortReport } from './report';
 
 /** RED._ as the status words need it. */
@@ -13,13 +14,37 @@ function formatMs(ms: number): string {
     return ms < 10 ? ms.toFixed(1) : String(Math.round(ms));
 }
 
-/** Green dot when open (yellow when slow), red ring when closed, yellow ring when filtered. */
-export function singleStatus(t: Translate, report: { state?: string; slow?: boolean; latencyMs: number }): NodeStatus {
+/** What a status needs of a report. */
+export interface StatusOf {
+    state?: string;
+    slow?: boolean;
+    latencyMs: number;
+    service?: ServiceResult;
+}
+
+/** An open port's status: its service's verdict and certificate days when it has a service check. */
+function openStatus(t: Translate, report: StatusOf): NodeStatus {
+    const ms = formatMs(report.latencyMs);
+    const service = report.service;
+    if (service && !service.ok && service.reason !== 'CERT_EXPIRING') {
+        return { fill: 'red', shape: 'ring', text: t('port-check.status.serviceFailed', { reason: t(`port-check.service.${service.reason}`) }) };
+    }
+    const days = service?.tls?.daysLeft;
+    if (service?.reason === 'CERT_EXPIRING') return { fill: 'yellow', shape: 'dot', text: t('port-check.status.expiring', { days: String(days), ms }) };
+    const fill = report.slow ? 'yellow' : 'green';
+    if (days !== undefined) return { fill, shape: 'dot', text: t('port-check.status.openTls', { days: String(days), ms }) };
+    return { fill, shape: 'dot', text: t(report.slow ? 'port-check.status.slow' : 'port-check.status.open', { ms }) };
+}
+
+/**
+ * Green dot when open (yellow when slow or its certificate is expiring, red
+ * ring when its service failed), red ring when closed, yellow ring when
+ * filtered.
+ */
+export function singleStatus(t: Translate, report: StatusOf): NodeStatus {
     switch (report.state) {
         case 'open':
-            return report.slow
-                ? { fill: 'yellow', shape: 'dot', text: t('port-check.status.slow', { ms: formatMs(report.latencyMs) }) }
-                : { fill: 'green', shape: 'dot', text: t('port-check.status.open', { ms: formatMs(report.latencyMs) }) };
+            return openStatus(t, report);
         case 'closed':
             return { fill: 'red', shape: 'ring', text: t('port-check.status.closed') };
         default:
@@ -27,19 +52,26 @@ export function singleStatus(t: Translate, report: { state?: string; slow?: bool
     }
 }
 
-/** The counts of a list: green when all are open (yellow when one is slow), yellow when any is filtered, red otherwise. */
+/**
+ * The counts of a list: red ring when a service failed; green when all are
+ * open (yellow when one is slow or its certificate expiring); yellow ring
+ * when any is filtered; red otherwise.
+ */
 export function listStatus(t: Translate, reports: readonly PortReport[]): NodeStatus {
     let open = 0;
     let closed = 0;
     let filtered = 0;
     let slow = false;
+    let serviceFailed = false;
     for (const report of reports) {
         if (report.state === 'open') open++;
         else if (report.state === 'closed') closed++;
         else if (report.state === 'filtered') filtered++;
-        if (report.slow) slow = true;
+        if (report.slow || report.service?.reason === 'CERT_EXPIRING') slow = true;
+        else if (report.service && !report.service.ok) serviceFailed = true;
     }
     const text = t('port-check.status.list', { open: String(open), closed: String(closed), filtered: String(filtered) });
+    if (serviceFailed) return { fill: 'red', shape: 'ring', text };
     if (open === reports.length) return { fill: slow ? 'yellow' : 'green', shape: 'dot', text };
     return { fill: filtered > 0 ? 'yellow' : 'red', shape: 'ring', text };
 }
@@ -64,7 +96,7 @@ export type Word<T> = (about: T) => NodeStatus;
 
 /** The words of one node, bound to its RED._ once. */
 export function statusWords(t: Translate): {
-    single: Word<{ state?: string; slow?: boolean; latencyMs: number }>;
+    single: Word<StatusOf>;
     list: Word<readonly PortReport[]>;
     checking: Word<void>;
     retry: Word<{ waiting: boolean; attempt: number }>;

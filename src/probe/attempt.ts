@@ -15,6 +15,9 @@ import { ADDRESS_MISSING_CODES, CLOSED, FILTERED, OPEN, cannotResolve, classifyC
 import { Attempt, destroyNow, onAttemptConnect, onAttemptError, type AttemptOwner } from './connection';
 import type { Deadlines, Due } from './deadlines';
 import type { HostResolution } from './resolve';
+import type { ServiceSpec } from '../parse/service';
+import { ServiceCheck } from '../service/check';
+import type { ServiceResult } from '../service/types';
 import { MAX_RESENDS, type RttEstimator } from './rtt';
 import { isSelfConnect, mayBeLocalPort } from './self-connect';
 import type { Classified, PortResult, Resolution, ResolvedAddress } from './types';
@@ -86,6 +89,8 @@ export class PortProbe implements Due, AttemptOwner {
     /** Set while start() runs: an answer then (a known DNS failure) is returned, not reported. */
     private starting = false;
     private answeredAtStart?: PortResult;
+    /** Running once the port is open and has a service to check. */
+    private serviceCheck?: ServiceCheck;
 
     constructor(
         private readonly pool: ProbeOwner,
@@ -98,6 +103,8 @@ export class PortProbe implements Due, AttemptOwner {
         private readonly policy: TargetPolicy | undefined,
         /** 4 or 6: that family's addresses only (IP version); 0: all of them. */
         private readonly family: 0 | 4 | 6 = 0,
+        /** What an open port's service must answer before the probe answers. */
+        private readonly service?: ServiceSpec,
     ) {}
 
     /** Starts the probe; returns the result when it is known at once (no socket opened). */
@@ -120,6 +127,7 @@ export class PortProbe implements Due, AttemptOwner {
     fault(err: unknown): void {
         this.pool.reportFault(err);
         if (this.finished) return;
+        this.serviceCheck?.cancel();
         this.finish({ error: internalError(err) }, undefined);
     }
 
@@ -142,6 +150,7 @@ export class PortProbe implements Due, AttemptOwner {
     cancel(): void {
         if (this.finished) return;
         this.finished = true;
+        this.serviceCheck?.cancel();
         this.cleanUp(false);
     }
 
@@ -225,6 +234,7 @@ export class PortProbe implements Due, AttemptOwner {
         this.forget(attempt);
         const address = attempt.target;
         const selfConnect = mayBeLocalPort(this.port) && isSelfConnect(attempt, address.address, this.port);
+        if (!selfConnect && this.service && !this.finished && !this.serviceCheck) return this.checkService(attempt, this.service);
         // A reset rather than a FIN: no TIME_WAIT left behind on long scans.
         attempt.resetAndDestroy();
         if (this.finished) return;
@@ -240,6 +250,29 @@ export class PortProbe implements Due, AttemptOwner {
         }
         this.pool.rtt.answered(performance.now() - attempt.startedAt, attempt.tryNumber);
         this.finish(OPEN, address);
+    }
+
+    /**
+     * The port is open and its service is to be checked, on this very
+     * connection, within what is left of the deadline: the other
+     * connections are not needed any more.
+     */
+    private checkService(attempt: Attempt, service: ServiceSpec): void {
+        this.pool.rtt.answered(performance.now() - attempt.startedAt, attempt.tryNumber);
+        for (const other of this.inFlight()) {
+            this.forget(other);
+            other.destroy();
+        }
+        if (this.staggerTimer) clearTimeout(this.staggerTimer);
+        this.staggerTimer = undefined;
+        this.next = this.addresses.length;
+        const check = new ServiceCheck(attempt, service, this.resolution.host.target, (result, socket) => {
+            this.serviceCheck = undefined;
+            this.pool.closeSoon(socket);
+            this.finish(OPEN, attempt.target, result);
+        });
+        this.serviceCheck = check;
+        check.start();
     }
 
     onError(attempt: Attempt, err: NodeJS.ErrnoException): void {
@@ -297,6 +330,8 @@ export class PortProbe implements Due, AttemptOwner {
 
     onDeadline(): void {
         if (this.finished) return;
+        // The port is open; its service has not finished answering: it ends with what it waited for.
+        if (this.serviceCheck) return this.serviceCheck.expire();
         if (this.addresses.length === 0) {
             // Still waiting for DNS: no address, so no port state either.
             const host = this.resolution.host.host;
@@ -319,7 +354,7 @@ export class PortProbe implements Due, AttemptOwner {
         this.finish(outcome, item);
     }
 
-    private finish(outcome: Classified, address: ResolvedAddress | undefined): void {
+    private finish(outcome: Classified, address: ResolvedAddress | undefined, service?: ServiceResult): void {
         if (this.finished) return;
         this.finished = true;
         this.cleanUp(true);
@@ -335,6 +370,7 @@ export class PortProbe implements Due, AttemptOwner {
         };
         if ('state' in outcome) result.state = outcome.state;
         else result.error = outcome.error;
+        if (service) result.service = service;
         if (this.starting) this.answeredAtStart = result;
         else this.pool.onProbeResult(this, result);
     }

@@ -258,7 +258,7 @@ export class ProbePool implements ProbeOwner {
     private spreadsOverThreads(check: Check): boolean {
         const { hosts, ipVersion } = check.request;
         // A paced sweep gains nothing from threads; a dual-stack check needs names, which threads do not resolve.
-        return (this.scanners?.threads ?? 0) > 1 && this.concurrency >= 2 && !this.pacer && ipVersion !== 'both'
+        return (this.scanners?.threads ?? 0) > 1 && this.concurrency >= 2 && !this.pacer && ipVersion !== 'both' && !this.followUps.has(check.request)
             && hosts.length === 1 && hosts[0].ipFamily !== 0 && check.entries >= THREADED_SCAN_MIN_PORTS;
     }
 
@@ -286,10 +286,30 @@ export class ProbePool implements ProbeOwner {
         const ticket = scanner.scan({ host, ports: allowed, timeoutMs, concurrency: this.concurrency }, (scanned) => {
             this.scan = undefined;
             scanned.forEach((result, i) => { results[allowedAt[i]] = result; });
-            check.complete(results);
+            if (check.request.service) this.checkServices(check, results);
+            else check.complete(results);
             this.pump();
         });
         this.scan = ticket;
+    }
+
+    /** Requests of the services of a threaded scan's open ports: never spread over threads again. */
+    private readonly followUps = new WeakSet<CheckRequest>();
+
+    /**
+     * A threaded scan has found its open ports: their services are checked
+     * now, each on a connection of its own, before the scan answers.
+     */
+    private checkServices(check: Check, results: PortResult[]): void {
+        const { hosts, timeoutMs, policy, service } = check.request;
+        const openAt = results.flatMap((result, index) => (result.state === 'open' ? [index] : []));
+        if (openAt.length === 0) return check.complete(results);
+        const followUp: CheckRequest = { hosts, ports: openAt.map((index) => results[index].port), timeoutMs, policy, service };
+        this.followUps.add(followUp);
+        this.check(followUp, (checked) => {
+            checked.forEach((result, i) => { results[openAt[i]] = result; });
+            check.complete(results);
+        });
     }
 
     /** The check with a port left to start: the current one, or the next from the queue. */
@@ -322,7 +342,8 @@ export class ProbePool implements ProbeOwner {
     private startProbe(check: Check, index: number): void {
         if (index === 0) check.begin(this.resolutionOf);
         const { timeoutMs, policy } = check.request;
-        const probe = new PortProbe(this, check, index, check.portOf(index), timeoutMs, check.resolutionOf(index), policy, check.familyOf(index));
+        const probe = new PortProbe(this, check, index, check.portOf(index), timeoutMs, check.resolutionOf(index), policy,
+            check.familyOf(index), check.request.service);
         let answeredAtOnce: PortResult | undefined;
         try {
             answeredAtOnce = probe.start();

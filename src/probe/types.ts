@@ -4,6 +4,8 @@
  * import them from here.
  */
 import type { DnsAddress } from '../dns/types';
+import type { ServiceSpec } from '../parse/service';
+import type { ServiceResult } from '../service/types';
 import type { PortCheckError } from '../errors';
 import type { TargetPolicy } from '../parse/allow';
 import type { ParsedHost } from '../parse/hosts';
@@ -39,6 +41,8 @@ export interface PortResult {
     families?: { 4: FamilyResult; 6: FamilyResult };
     /** Set by the node for a list: the checks this entry had (a retry re-checks only what did not match). */
     attempts?: number;
+    /** With a service check, for an open port: what the service said. */
+    service?: ServiceResult;
     error?: PortCheckError;
 }
 
@@ -63,6 +67,8 @@ export interface CheckRequest {
     only?: readonly number[];
     /** 0 (or absent): every address; 4 or 6: that family only; 'both': each family on its own, joined. */
     ipVersion?: IpVersion;
+    /** What to check on an open port before it counts (TLS, send/expect); none: the handshake is enough. */
+    service?: ServiceSpec;
 }
 
 export type Classified = { state: PortState } | { error: PortCheckError };

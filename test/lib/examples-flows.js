@@ -22,7 +22,7 @@ const FLOW_KEYS = ['name', 'color', 'host', 'hostType', 'port', 'portType', 'che
     'mode', 'retries', 'retryDelay', 'waitInterval', 'waitTimeout', 'slowAbove', 'allow'];
 
 /** The keys version 2 added, and the version key itself: an example saved since carries them all. */
-const V2_KEYS = ['ipVersion', 'maxRate', 'version'];
+const V2_KEYS = ['ipVersion', 'maxRate', 'tls', 'starttls', 'servername', 'tlsVerify', 'certDays', 'preset', 'send', 'expect', 'version'];
 
 /** The newer keys' defaults, as the editor writes them for a new node. */
 const NEW_KEY_DEFAULTS = { mode: 'once', retries: 0, retryDelay: 1, waitInterval: 1, waitTimeout: 60, slowAbove: '', allow: '' };

@@ -17,7 +17,7 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load } = require('./node-red');
 const { runChild } = require('./reliability-harness');
 
-const spec = JSON.parse(process.argv[2]);
+const spec = require.main === module ? JSON.parse(process.argv[2]) : undefined;
 
 function listen(host) {
     return new Promise((resolve, reject) => {
@@ -34,6 +34,22 @@ function listen(host) {
 
 function substitute(value, port) {
     return typeof value === 'string' ? value.replace('$LISTEN', String(port)) : value;
+}
+
+/** Runs this script with `spec` in a child process (env as given); resolves with its report. */
+function runFlow(specToRun, { env = process.env, timeoutMs = 60000 } = {}) {
+    const { execFile } = require('child_process');
+    return new Promise((resolve, reject) => {
+        execFile(process.execPath, [__filename, JSON.stringify(specToRun)], { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+            if (err) return reject(new Error(`flow-run ended with ${err.code ?? err.signal}: ${stderr}`));
+            resolve(JSON.parse(stdout.trim().split('\n').pop()));
+        });
+    });
+}
+
+if (require.main !== module) {
+    module.exports = { runFlow };
+    return;
 }
 
 runChild(async () => {

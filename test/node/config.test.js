@@ -12,6 +12,8 @@ const shared = require('../../resources/port-check-config.js');
 const { CONFIG_VERSION, migrate, readOptions } = require('../../lib/node/config.js');
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+/** The service keys of version 2, off: a node from before checks the TCP handshake alone. */
+const SERVICE_OFF = { tls: 'off', starttls: 'smtp', servername: '', tlsVerify: true, certDays: '', preset: 'none', send: '', expect: '' };
 
 function exampleNodes() {
     return fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).flatMap((file) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))
@@ -36,11 +38,11 @@ describe('node configuration: version and migrations', function () {
             id: 'n', type: 'port-check', host: 'h', port: 80, check: 'open', timeout: 5, version: 2,
             hostType: 'str', portType: 'num', timeoutType: 'num', output: 'payload', continueOnError: false,
             delayBefore: 0, delayAfter: 0, concurrency: 256, mode: 'once', retries: 0, retryDelay: 1,
-            waitInterval: 1, waitTimeout: 60, slowAbove: '', allow: '', ipVersion: 'auto', maxRate: '',
+            waitInterval: 1, waitTimeout: 60, slowAbove: '', allow: '', ipVersion: 'auto', maxRate: '', ...SERVICE_OFF,
         });
         // A node of version 1 gets only what version 2 added.
         assert.deepStrictEqual(migrate({ id: 'n', type: 'port-check', version: 1, retries: 3 }),
-            { id: 'n', type: 'port-check', version: 2, retries: 3, ipVersion: 'auto', maxRate: '' });
+            { id: 'n', type: 'port-check', version: 2, retries: 3, ipVersion: 'auto', maxRate: '', ...SERVICE_OFF });
         // Check Port and Timeout are not guessed: such a node fails each message, as it always did.
         const bare = migrate({ id: 'n', type: 'port-check' });
         assert.strictEqual(bare.check, undefined);

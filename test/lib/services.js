@@ -1,0 +1,191 @@
+'use strict';
+// Real servers from Debian for the service-check tests, each started on a
+// free loopback port with a throwaway configuration in a directory of the
+// test's own, and stopped (and its directory removed) by `stop()`:
+// OpenSSH's sshd, redis-server, Dovecot (IMAP and POP3 with STARTTLS) and
+// PostgreSQL (with SSL). `missing(name)` says why one cannot run here (a
+// test skips with that reason, or fails under CI=true, where .ci/run
+// installs them).
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const { execFileSync, spawn } = require('child_process');
+
+const BINARIES = {
+    sshd: '/usr/sbin/sshd',
+    redis: '/usr/bin/redis-server',
+    dovecot: '/usr/sbin/dovecot',
+    postgres: '/usr/lib/postgresql/15/bin/postgres',
+};
+
+function which(file) {
+    if (fs.existsSync(file)) return file;
+    try {
+        return execFileSync('/bin/sh', ['-c', `command -v ${path.basename(file)}`], { encoding: 'utf8' }).trim() || undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The PostgreSQL server and initdb of this machine (any version of Debian's layout). */
+function postgresBin() {
+    const root = '/usr/lib/postgresql';
+    if (!fs.existsSync(root)) return undefined;
+    const version = fs.readdirSync(root).sort((a, b) => Number(b) - Number(a)).find((v) => fs.existsSync(path.join(root, v, 'bin', 'postgres')));
+    return version && path.join(root, version, 'bin');
+}
+
+/** Why `name` cannot be started here, or '' when it can. */
+function missing(name) {
+    if (typeof process.getuid === 'function' && process.getuid() !== 0 && (name === 'sshd' || name === 'postgres')) return 'not root';
+    if (name === 'postgres') return postgresBin() ? '' : 'no PostgreSQL server (apt-get install postgresql)';
+    return which(BINARIES[name]) ? '' : `no ${BINARIES[name]} (.ci/run installs it)`;
+}
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+/** Resolves once something accepts connections on 127.0.0.1:port, or rejects after `ms`. */
+async function listening(port, child, ms = 15000) {
+    const started = Date.now();
+    for (;;) {
+        if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}: ${child.output}`);
+        const ok = await new Promise((resolve) => {
+            const socket = net.connect(port, '127.0.0.1');
+            socket.once('connect', () => { socket.destroy(); resolve(true); });
+            socket.once('error', () => resolve(false));
+        });
+        if (ok) return;
+        if (Date.now() - started > ms) throw new Error(`nothing listens on ${port} after ${ms} ms: ${child.output}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}
+
+function startProcess(command, args, options = {}) {
+    // A process group of its own: stop() ends the server and whatever it started (runuser's child, Dovecot's).
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
+    child.output = '';
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => { child.output += d; });
+    return child;
+}
+
+function stopper(child, dir) {
+    return async () => {
+        const signal = (name) => {
+            try {
+                process.kill(-child.pid, name);
+            } catch {
+                // already gone
+            }
+        };
+        if (child.exitCode === null) {
+            signal('SIGTERM');
+            await new Promise((resolve) => {
+                const timer = setTimeout(() => { signal('SIGKILL'); resolve(); }, 3000);
+                child.once('exit', () => { clearTimeout(timer); resolve(); });
+            });
+        }
+        signal('SIGKILL'); // what is left of the group
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    };
+}
+
+const tempDir = (name) => fs.mkdtempSync(path.join(os.tmpdir(), `port-check-${name}-`));
+
+async function startSshd() {
+    const dir = tempDir('sshd');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
+    fs.mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege separation directory
+    const port = await freePort();
+    const child = startProcess(which(BINARIES.sshd), ['-D', '-e', '-f', '/dev/null', '-h', path.join(dir, 'host_key'), '-p', String(port),
+        '-o', 'ListenAddress=127.0.0.1', '-o', `PidFile=${path.join(dir, 'pid')}`]);
+    await listening(port, child);
+    return { port, stop: stopper(child, dir) };
+}
+
+async function startRedis() {
+    const dir = tempDir('redis');
+    const port = await freePort();
+    const child = startProcess(which(BINARIES.redis), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+    await listening(port, child);
+    return { port, stop: stopper(child, dir) };
+}
+
+/** Dovecot with IMAP and POP3 (STARTTLS) on ports of their own, with the certificate `pair`. */
+async function startDovecot(pair) {
+    const dir = tempDir('dovecot');
+    const [imap, pop3] = [await freePort(), await freePort()];
+    for (const sub of ['run', 'state', 'home']) fs.mkdirSync(path.join(dir, sub));
+    const config = path.join(dir, 'dovecot.conf');
+    fs.writeFileSync(config, `protocols = imap pop3
+listen = 127.0.0.1
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/log
+ssl = yes
+ssl_cert = <${pair.cert}
+ssl_key = <${pair.key}
+passdb {
+  driver = static
+  args = nopassword=y
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=${dir}/home
+}
+service imap-login {
+  inet_listener imap {
+    port = ${imap}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = ${pop3}
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service stats {
+  inet_listener http {
+    port = 0
+  }
+}
+`);
+    const child = startProcess(which(BINARIES.dovecot), ['-F', '-c', config]);
+    await listening(imap, child);
+    await listening(pop3, child);
+    return { imap, pop3, stop: stopper(child, dir) };
+}
+
+/** A PostgreSQL of its own (initdb in a temporary directory, as the postgres user) with SSL and `pair`. */
+async function startPostgres(pair) {
+    const bin = postgresBin();
+    const dir = tempDir('postgres');
+    const data = path.join(dir, 'data');
+    // The server refuses to run as root, and wants its key readable by itself only.
+    for (const [from, to] of [[pair.cert, 'server.crt'], [pair.key, 'server.key']]) fs.copyFileSync(from, path.join(dir, to));
+    fs.chmodSync(path.join(dir, 'server.key'), 0o600);
+    execFileSync('chown', ['-R', 'postgres', dir]);
+    execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres'], { stdio: 'ignore' });
+    const port = await freePort();
+    const child = startProcess('runuser', ['-u', 'postgres', '--', path.join(bin, 'postgres'), '-D', data, '-p', String(port),
+        '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'ssl=on',
+        '-c', `ssl_cert_file=${path.join(dir, 'server.crt')}`, '-c', `ssl_key_file=${path.join(dir, 'server.key')}`]);
+    await listening(port, child);
+    return { port, stop: stopper(child, dir) };
+}
+
+module.exports = { missing, freePort, startSshd, startRedis, startDovecot, startPostgres };

@@ -1,0 +1,113 @@
+'use strict';
+// Service checks against real servers from Debian (test/lib/services.js),
+// each started by the test on a loopback port with a throwaway
+// configuration: OpenSSH's sshd, Redis, Dovecot (IMAP and POP3 with
+// STARTTLS) and PostgreSQL (with SSL). The TLS certificates are the test
+// CA's (test/lib/certs.js), trusted through NODE_EXTRA_CA_CERTS in the
+// child process the node runs in. A server that is not installed skips its
+// tests with the reason, or fails them under CI=true (.ci/run installs them).
+const assert = require('assert');
+const { makeCertificates } = require('../lib/certs');
+const { runFlow } = require('../lib/flow-run');
+const { CI } = require('../lib/netns');
+const services = require('../lib/services');
+
+/** In a `before`: the server, or a skip (a failure under CI) when it cannot run here. */
+async function serverOr(context, name, start) {
+    const why = services.missing(name);
+    if (why) {
+        if (CI && why !== 'not root') throw new Error(`CI=true, yet ${why}`);
+        console.log(`      skipped: ${why}`);
+        context.skip();
+    }
+    return start();
+}
+
+describe('service checks: real servers', function () {
+    this.timeout(60000);
+    let certs;
+    before(function () {
+        certs = makeCertificates();
+    });
+    after(function () {
+        if (certs) certs.remove();
+    });
+    const run = (props, messages) => runFlow({
+        props: { host: '127.0.0.1', port: 'p', portType: 'msg', timeout: '3', continueOnError: true, ...props },
+        messages,
+    }, { env: { ...process.env, NODE_EXTRA_CA_CERTS: certs.ca } });
+
+    describe('OpenSSH (sshd) and Redis', function () {
+        let sshd;
+        let redis;
+        before(async function () {
+            sshd = await serverOr(this, 'sshd', services.startSshd);
+            redis = await serverOr(this, 'redis', services.startRedis);
+        });
+        after(async function () {
+            if (sshd) await sshd.stop();
+            if (redis) await redis.stop();
+        });
+
+        it('preset ssh: true against sshd, with its banner; false against Redis (UNEXPECTED_ANSWER or NO_ANSWER)', async function () {
+            const { outcomes: [ssh, notSsh] } = await run({ preset: 'ssh' }, [{ p: sshd.port }, { p: redis.port }]);
+            assert.strictEqual(ssh.payload, true, JSON.stringify(ssh.portCheck));
+            assert.match(ssh.portCheck.service.banner, /^SSH-2\.0-OpenSSH/);
+            assert.deepStrictEqual([notSsh.payload, notSsh.portCheck.state], [false, 'open']);
+            assert.ok(['NO_ANSWER', 'UNEXPECTED_ANSWER'].includes(notSsh.portCheck.service.reason), notSsh.portCheck.service.reason);
+        });
+
+        it('preset redis: PING answered +PONG; a wrong expectation is false with UNEXPECTED_ANSWER', async function () {
+            const { outcomes: [pong] } = await run({ preset: 'redis' }, [{ p: redis.port }]);
+            assert.strictEqual(pong.payload, true, JSON.stringify(pong.portCheck));
+            assert.strictEqual(pong.portCheck.service.banner, '+PONG');
+            const { outcomes: [wrong] } = await run({ send: 'PING\\r\\n', expect: '^\\+HELLO' }, [{ p: redis.port }]);
+            assert.deepStrictEqual([wrong.payload, wrong.portCheck.service.reason, wrong.portCheck.service.banner], [false, 'UNEXPECTED_ANSWER', '+PONG']);
+        });
+    });
+
+    describe('Dovecot: IMAP and POP3 with STARTTLS', function () {
+        let dovecot;
+        before(async function () {
+            dovecot = await serverOr(this, 'dovecot', () => services.startDovecot(certs.pair('valid')));
+        });
+        after(async function () {
+            if (dovecot) await dovecot.stop();
+        });
+
+        it('STARTTLS imap and pop3: the upgrade, the handshake and the certificate', async function () {
+            const imap = (await run({ tls: 'starttls', starttls: 'imap', host: 'localhost', certDays: 30 }, [{ p: dovecot.imap }])).outcomes[0];
+            assert.strictEqual(imap.payload, true, JSON.stringify(imap.portCheck));
+            assert.match(imap.portCheck.service.banner, /^\* OK .*Dovecot/);
+            assert.strictEqual(imap.portCheck.service.tls.subject, 'localhost');
+            const pop3 = (await run({ tls: 'starttls', starttls: 'pop3', host: 'localhost' }, [{ p: dovecot.pop3 }])).outcomes[0];
+            assert.strictEqual(pop3.payload, true, JSON.stringify(pop3.portCheck));
+            assert.match(pop3.portCheck.service.banner, /^\+OK Dovecot/);
+        });
+
+        it('STARTTLS of the wrong protocol fails with TLS_FAILED, saying what the server said', async function () {
+            const { outcomes: [wrong] } = await run({ tls: 'starttls', starttls: 'smtp', host: 'localhost' }, [{ p: dovecot.imap }]);
+            assert.deepStrictEqual([wrong.payload, wrong.portCheck.state, wrong.portCheck.service.reason], [false, 'open', 'TLS_FAILED']);
+            assert.match(wrong.portCheck.service.detail, /did not greet with 220/);
+        });
+    });
+
+    describe('PostgreSQL', function () {
+        let postgres;
+        before(async function () {
+            this.timeout(60000);
+            postgres = await serverOr(this, 'postgres', () => services.startPostgres(certs.pair('valid')));
+        });
+        after(async function () {
+            if (postgres) await postgres.stop();
+        });
+
+        it('STARTTLS postgres (SSLRequest) and the certificate; the preset postgres too', async function () {
+            const { outcomes: [tls] } = await run({ tls: 'starttls', starttls: 'postgres', host: 'localhost', certDays: 30 }, [{ p: postgres.port }]);
+            assert.strictEqual(tls.payload, true, JSON.stringify(tls.portCheck));
+            assert.strictEqual(tls.portCheck.service.tls.authorized, true);
+            const { outcomes: [preset] } = await run({ preset: 'postgres' }, [{ p: postgres.port }]);
+            assert.strictEqual(preset.payload, true, JSON.stringify(preset.portCheck));
+        });
+    });
+});
