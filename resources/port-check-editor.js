@@ -11,14 +11,24 @@
     "use strict";
     if (typeof module === "object" && module.exports) {
         module.exports = factory(function () {
-            return { config: require("./port-check-config.js"), rules: require("./port-check-rules.js") };
+            return {
+                config: require("./port-check-config.js"),
+                rules: require("./port-check-rules.js"),
+                presets: require("./port-check-presets.js"),
+                serviceDialog: require("./port-check-service.js")
+            };
         });
     } else {
         // The editor loads the three files of resources/ in any order (as
         // they arrive), then runs the node's registration: the other two are
         // looked up when create() is called, not now.
         root.PortCheckEditor = factory(function () {
-            return { config: root.PortCheckConfig, rules: root.PortCheckRules };
+            return {
+                config: root.PortCheckConfig,
+                rules: root.PortCheckRules,
+                presets: root.PortCheckPresets,
+                serviceDialog: root.PortCheckServiceDialog
+            };
         });
     }
 }(this, function (dependencies) {
@@ -29,11 +39,12 @@
     var NAMESPACE = "node-red-contrib-port-check/port-check";
     var PALETTE_COLOR = "#C0DEED";
 
-    /** Set by create(): the editor's RED and jQuery, and the other two files of resources/. */
+    /** Set by create(): the editor's RED and jQuery, and the other files of resources/. */
     var RED;
     var $;
     var config;
     var rules;
+    var presets;
 
     /** Paints one drawn node in its own colour, or gives it back its palette colour. */
     function paintNode(evt) {
@@ -183,6 +194,14 @@
         return t("port-check.label.outputLabel", { property: "msg." + output });
     }
 
+    /** A validator for a choice: one of `values` (or empty, for a node saved before the property existed). */
+    function oneOf(option, values) {
+        return function (v, opt) {
+            if (v === undefined || v === "" || values.indexOf(v) !== -1) { return true; }
+            return invalid(opt, "port-check.errors.INVALID_OPTION", { option: t("port-check.label." + option), value: rules.describe(v) });
+        };
+    }
+
     /** The validator of each property of the node (the `defaults` of registerType). */
     function validators() {
         return {
@@ -229,6 +248,13 @@
                 return invalid(opt, "port-check.errors.INVALID_OPTION", { option: t("port-check.label.ipVersion"), value: rules.describe(v) });
             },
             maxRate: optionValidator("maxRate", function (v) { return rules.isEmpty(v) || rules.isValidRate(v); }),
+            tls: oneOf("tls", ["off", "on", "starttls"]),
+            starttls: oneOf("starttls", ["smtp", "imap", "pop3", "ftp", "postgres"]),
+            servername: optionValidator("servername", function (v) { return rules.isEmpty(v) || rules.isValidServername(v); }),
+            certDays: optionValidator("certDays", function (v) { return rules.isWholeNumber(v, 0, 36500, true); }),
+            preset: oneOf("preset", ["none"].concat(Object.keys(presets))),
+            send: optionValidator("send", function (v) { return v === undefined || v === "" || rules.isValidEscapes(v); }),
+            expect: optionValidator("expect", function (v) { return v === undefined || v === "" || rules.isValidRegex(v); }),
             concurrency: function (v, opt) {
                 // Flows from before the property existed run with the default.
                 if (v === undefined) { return true; }
@@ -252,6 +278,8 @@
         if (node.check !== "open" && node.check !== "closed") { $("#node-input-check").val("open"); }
         if (node.timeout === undefined) { $("#node-input-timeout").val("60"); }
         if (node.mode !== "wait") { $("#node-input-mode").val("once"); }
+
+        dependencies().serviceDialog.prepare($, t, presets, node);
 
         // Retries belong to "check once"; the interval and deadline to "wait until".
         $("#node-input-mode").on("change", function () {
@@ -331,6 +359,7 @@
         $ = jquery;
         config = dependencies().config;
         rules = dependencies().rules;
+        presets = dependencies().presets;
         return {
             validate: validators(),
             paletteLabel: paletteLabel,

@@ -78,6 +78,27 @@
         return isFinite(rate) && rate > 0 && rate <= 100000;
     }
 
+    /** Send's escapes: a backslash goes before r, n, t, 0, another backslash, or x and two hex digits (src/parse/service.ts). */
+    function isValidEscapes(text) {
+        return typeof text === "string" && !/\\(?![rnt0\\]|x[0-9a-fA-F]{2})/.test(text.replace(/\\\\/g, ""));
+    }
+
+    /** Expect: a regular expression that compiles. */
+    function isValidRegex(text) {
+        if (typeof text !== "string") { return false; }
+        try {
+            new RegExp(text);
+            return true;
+        } catch (err) {
+            return false;
+        }
+    }
+
+    /** Server name: a DNS name as SNI takes it. */
+    function isValidServername(text) {
+        return typeof text === "string" && /^[A-Za-z0-9.-]{1,253}$/.test(text);
+    }
+
     function isEmpty(value) {
         return value === undefined || value === null || (typeof value === "string" && value.trim() === "");
     }
@@ -290,6 +311,9 @@
         isValidPortSpec: isValidPortSpec,
         isValidSeconds: isValidSeconds,
         isValidRate: isValidRate,
+        isValidEscapes: isValidEscapes,
+        isValidRegex: isValidRegex,
+        isValidServername: isValidServername,
         isEmpty: isEmpty,
         isIPv4: isIPv4,
         isIPv6: isIPv6,

@@ -87,8 +87,8 @@ export function parseService(config: {
         if (typeof value !== 'string') throw invalid(option, value);
         return value;
     };
-    const sendText = text(config.send, 'Send') ?? preset?.send;
-    const expectText = text(config.expect, 'Expect') ?? preset?.expect;
+    const sendText = text(config.send, 'Send') ?? (preset?.send || undefined);
+    const expectText = text(config.expect, 'Expect') ?? (preset?.expect || undefined);
     const servername = text(config.servername, 'Server name');
     if (servername !== undefined && !/^[A-Za-z0-9.-]{1,253}$/.test(servername)) throw invalid('Server name', servername);
     let certDays: number | undefined;
@@ -109,7 +109,7 @@ export function parseService(config: {
         certDays: tls === 'off' ? undefined : certDays,
         send: sendText === undefined ? undefined : parseEscapes(sendText),
         expect: expectText === undefined ? undefined : parseExpect(expectText),
-        goodbye: preset?.goodbye === undefined ? undefined : parseEscapes(preset.goodbye),
+        goodbye: preset?.goodbye ? parseEscapes(preset.goodbye) : undefined,
         preset: presetName as PresetName | undefined,
     };
 }

@@ -370,6 +370,37 @@ describe('editor in a real browser (chromium, Node-RED editor)', function () {
         await waitForError('#node-input-retries', false);
     });
 
+    it('keeps the Service section collapsed while off; a preset fills Send and Expect; a bad pattern is marked', async function () {
+        assert.ok(!(await page.locator('#node-input-preset').isVisible()), 'collapsed');
+        await page.locator('#port-check-service-toggle').click();
+        await page.locator('#node-input-preset').waitFor({ state: 'visible' });
+        assert.ok(!(await page.locator('#node-input-starttls').isVisible()), 'no STARTTLS protocol while TLS is off');
+        assert.ok(!(await page.locator('#node-input-certDays').isVisible()), 'no certificate rows while TLS is off');
+        await page.selectOption('#node-input-preset', 'redis');
+        assert.deepStrictEqual([await page.inputValue('#node-input-send'), await page.inputValue('#node-input-expect')],
+            ['PING\\r\\n', '^(\\+PONG|-NOAUTH)']);
+        assert.match(await page.locator('#port-check-service-summary').textContent(), /redis/);
+        await page.selectOption('#node-input-tls', 'starttls');
+        await page.locator('#node-input-starttls').waitFor({ state: 'visible' });
+        await page.locator('#node-input-certDays').waitFor({ state: 'visible' });
+        await typeInto('#node-input-expect', '(unclosed');
+        await waitForError('#node-input-expect', true);
+        await typeInto('#node-input-send', 'bad\\q');
+        await waitForError('#node-input-send', true);
+        await typeInto('#node-input-certDays', '1.5');
+        await waitForError('#node-input-certDays', true);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-service.png') });
+        // Back to no service check, as the steps after this one expect.
+        for (const id of ['#node-input-send', '#node-input-expect', '#node-input-certDays']) {
+            await typeInto(id, '');
+            await waitForError(id, false);
+        }
+        await page.selectOption('#node-input-preset', 'none');
+        await page.selectOption('#node-input-tls', 'off');
+        assert.ok(!(await page.locator('#node-input-certDays').isVisible()), 'the certificate rows go with TLS');
+        assert.match(await page.locator('#port-check-service-summary').textContent(), /off/);
+    });
+
     it('marks an invalid port or timeout as invalid as it is typed, and clears the mark for valid ones', async function () {
         const port = '#node-input-port + .red-ui-typedInput-container';
         const timeout = '#node-input-timeout + .red-ui-typedInput-container';

@@ -14,6 +14,7 @@ const { parseHosts } = require('../../lib/parse/hosts.js');
 const { parsePorts } = require('../../lib/parse/ports.js');
 const { parseTimeout } = require('../../lib/parse/numbers.js');
 const { parseRules } = require('../../lib/parse/allow.js');
+const { parseService } = require('../../lib/parse/service.js');
 const { translate } = require('../lib/i18n');
 const PortCheckConfig = require('../../resources/port-check-config.js');
 const PortCheckEditor = require('../../resources/port-check-editor.js');
@@ -102,6 +103,27 @@ describe('editor validators agree with the runtime', function () {
         assert.ok(validate('slowAbove', '') && validate('slowAbove', '500') && !validate('slowAbove', 'fast'));
         assert.ok(validate('concurrency', '16') && !validate('concurrency', '0'));
         assert.ok(validate('delayBefore', '') && validate('delayBefore', '0.5') && !validate('delayBefore', '-1'));
+    });
+
+    it('service settings: Send\'s escapes, Expect\'s pattern, Certificate days and the rest, as the runtime reads them', function () {
+        const runtime = (props) => accepts(() => parseService({ tls: 'on', ...props }));
+        const sends = ['PING\\r\\n', '\\x00\\xff', 'a\\\\b', '\\q', '\\x4', 'end\\', '\\\\\\', 'é \\t', ''];
+        for (const send of sends) assert.strictEqual(validate('send', send), runtime({ send }), `send ${JSON.stringify(send)}`);
+        fc.assert(fc.property(fc.stringMatching(/^[a-z\\xrnt0-9A-F]{0,8}$/), (send) => {
+            assert.strictEqual(validate('send', send), runtime({ send }), `send ${JSON.stringify(send)}`);
+        }), { numRuns: 2000 });
+        for (const expect of ['^SSH-', '(unclosed', '[a-', '^\\+PONG', '', '(?<n>x)\\k<n>', '*']) {
+            assert.strictEqual(validate('expect', expect), runtime({ expect }), `expect ${JSON.stringify(expect)}`);
+        }
+        for (const certDays of ['', '30', '0', '-1', '1.5', 'soon', 36500, 36501]) {
+            assert.strictEqual(validate('certDays', certDays), runtime({ certDays }), `certDays ${JSON.stringify(certDays)}`);
+        }
+        for (const servername of ['', 'db.example.com', 'a b', 'x'.repeat(254)]) {
+            assert.strictEqual(validate('servername', servername), runtime({ servername }), `servername ${JSON.stringify(servername)}`);
+        }
+        for (const [key, good, bad] of [['tls', 'starttls', 'ssl'], ['starttls', 'postgres', 'gopher'], ['preset', 'redis', 'telnet']]) {
+            assert.ok(validate(key, good) && !validate(key, bad), key);
+        }
     });
 
     it('labels the node by name, else host:port, else "port check"', function () {
