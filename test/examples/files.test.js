@@ -21,7 +21,7 @@ describe('example flows', function () {
         const allowed = new Set([...coreTypes(), 'tab', 'group', 'port-check']);
 
         it('has one example per use case, named "NN Title.json"', function () {
-            assert.strictEqual(examples.length, 16, examples.map((e) => e.file).join(', '));
+            assert.strictEqual(examples.length, 18, examples.map((e) => e.file).join(', '));
             examples.forEach((e, i) => {
                 assert.match(e.file, /^\d\d [A-Z][A-Za-z0-9 -]+\.json$/);
                 assert.ok(e.file.startsWith(String(i + 1).padStart(2, '0') + ' '), e.file);
@@ -139,6 +139,14 @@ describe('example flows', function () {
             const polite = pc('16', 'ex16-check');
             assert.deepStrictEqual([polite.maxRate, polite.check, polite.port], [20, 'closed', '21,23,139,445,3389']);
             assert.deepStrictEqual(nodeOf(readExample('14'), 'ex14-catch').scope, ['ex14-check']);
+            for (const id of ['ex17-tls', 'ex17-starttls']) {
+                const watch = pc('17', id);
+                assert.deepStrictEqual([watch.certDays, watch.tlsVerify, watch.check], [30, true, 'open'], id);
+            }
+            assert.deepStrictEqual([pc('17', 'ex17-tls').tls, pc('17', 'ex17-starttls').tls, pc('17', 'ex17-starttls').starttls], ['on', 'starttls', 'imap']);
+            assert.deepStrictEqual(JSON.parse(nodeOf(readExample('17'), 'ex17-daily').payload).map((t) => t.port), [443, 465, 993, 995, 143]);
+            assert.deepStrictEqual(['ex18-ssh', 'ex18-redis', 'ex18-postgres'].map((id) => [pc('18', id).preset, pc('18', id).port]),
+                [['ssh', '22'], ['redis', '6379'], ['postgres', '5432']]);
         });
     });
 

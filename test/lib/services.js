@@ -11,6 +11,7 @@ const net = require('net');
 const os = require('os');
 const path = require('path');
 const { execFileSync, spawn } = require('child_process');
+const { CI } = require('./netns');
 
 const BINARIES = {
     sshd: '/usr/sbin/sshd',
@@ -188,4 +189,15 @@ async function startPostgres(pair) {
     return { port, stop: stopper(child, dir) };
 }
 
-module.exports = { missing, freePort, startSshd, startRedis, startDovecot, startPostgres };
+/** In a mocha `before`: starts the server, or skips (fails under CI=true) with why it cannot run here. */
+async function serverOr(context, name, start) {
+    const why = missing(name);
+    if (why) {
+        if (CI && why !== 'not root') throw new Error(`CI=true, yet ${why}`);
+        console.log(`      skipped: ${why}`);
+        context.skip();
+    }
+    return start();
+}
+
+module.exports = { missing, freePort, serverOr, startSshd, startRedis, startDovecot, startPostgres };

@@ -9,19 +9,9 @@
 const assert = require('assert');
 const { makeCertificates } = require('../lib/certs');
 const { runFlow } = require('../lib/flow-run');
-const { CI } = require('../lib/netns');
 const services = require('../lib/services');
 
-/** In a `before`: the server, or a skip (a failure under CI) when it cannot run here. */
-async function serverOr(context, name, start) {
-    const why = services.missing(name);
-    if (why) {
-        if (CI && why !== 'not root') throw new Error(`CI=true, yet ${why}`);
-        console.log(`      skipped: ${why}`);
-        context.skip();
-    }
-    return start();
-}
+const { serverOr } = services;
 
 describe('service checks: real servers', function () {
     this.timeout(60000);
