@@ -44,18 +44,19 @@ function linkPackage(userDir) {
     }, null, 4));
 }
 
-function writeSettings(userDir) {
+/** settings.js for a test's Node-RED; `extra` (plain JSON values) is added to, or replaces, the defaults. */
+function writeSettings(userDir, extra = {}) {
     const file = path.join(userDir, 'settings.js');
-    fs.writeFileSync(file, `// Written by test/browser/node-red-process.js
-module.exports = {
-    uiHost: '127.0.0.1',
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    telemetry: { enabled: false, updateNotification: false },
-    editorTheme: { tours: false },
-    logging: { console: { level: 'info', metrics: false, audit: false } },
-};
-`);
+    const settings = {
+        uiHost: '127.0.0.1',
+        flowFile: 'flows.json',
+        credentialSecret: false,
+        telemetry: { enabled: false, updateNotification: false },
+        editorTheme: { tours: false },
+        logging: { console: { level: 'info', metrics: false, audit: false } },
+        ...extra,
+    };
+    fs.writeFileSync(file, `// Written by test/browser/node-red-process.js\nmodule.exports = ${JSON.stringify(settings, null, 4)};\n`);
     return file;
 }
 
@@ -82,14 +83,17 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
 }
 
 /**
- * Starts Node-RED (this repository's devDependency unless `redDir` says
- * otherwise) with `userDir`, and resolves once its admin API answers and
+ * Starts Node-RED (this repository's devDependency, on this Node, unless
+ * `redDir` and `nodeBinary` say otherwise) with `userDir` and `settings`
+ * added to the defaults of writeSettings, and resolves once its admin API answers and
  * its flows have started. loopback-only.js is preloaded: whatever flow is
  * deployed, the process can reach loopback addresses only. Rejects with the log if it exits or takes longer
  * than `timeoutMs`.
  */
-async function startNodeRed({ userDir, redDir = path.join(ROOT, 'node_modules', 'node-red'), timeoutMs = 60000 } = {}) {
-    const settings = writeSettings(userDir);
+async function startNodeRed({
+    userDir, redDir = path.join(ROOT, 'node_modules', 'node-red'), nodeBinary = process.execPath, settings: extraSettings, timeoutMs = 60000,
+} = {}) {
+    const settings = writeSettings(userDir, extraSettings);
     let lastError;
     for (let attempt = 0; attempt < 3; attempt++) {
         const port = await freePort();
@@ -103,7 +107,7 @@ async function startNodeRed({ userDir, redDir = path.join(ROOT, 'node_modules', 
     throw lastError;
 
     function startOn(port) {
-        const child = spawn(process.execPath, ['--require', path.join(__dirname, 'loopback-only.js'), path.join(redDir, 'red.js'), '--userDir', userDir, '--settings', settings, '--port', String(port)], {
+        const child = spawn(nodeBinary, ['--require', path.join(__dirname, 'loopback-only.js'), path.join(redDir, 'red.js'), '--userDir', userDir, '--settings', settings, '--port', String(port)], {
             cwd: userDir,
             stdio: ['ignore', 'pipe', 'pipe'],
         });
