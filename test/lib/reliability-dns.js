@@ -68,7 +68,6 @@ function answerPacket(query, question, rcode, addresses, ttl = 60) {
  * later), `'nxdomain'`, or `'swallow'` (never answer).
  */
 function startDnsServer(answer, { host = '127.0.0.1', port = 0 } = {}) {
-    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const stats = { queries: 0, swallowed: 0, answered: 0, names: new Set() };
     const late = new Set();
     const tcpSockets = new Set();
@@ -109,10 +108,14 @@ function startDnsServer(answer, { host = '127.0.0.1', port = 0 } = {}) {
         late.add(timer);
     }
 
-    udp.on('message', (packet, remote) => {
-        const out = replyTo(packet);
-        if (out) later(out.delayMs, () => udp.send(out.reply, remote.port, remote.address));
-    });
+    function makeUdp() {
+        const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+        udp.on('message', (packet, remote) => {
+            const out = replyTo(packet);
+            if (out) later(out.delayMs, () => udp.send(out.reply, remote.port, remote.address));
+        });
+        return udp;
+    }
     // TCP: each message is preceded by its length (RFC 1035, 4.2.2).
     const tcp = net.createServer((socket) => {
         tcpSockets.add(socket);
@@ -132,26 +135,38 @@ function startDnsServer(answer, { host = '127.0.0.1', port = 0 } = {}) {
             }
         });
     });
-    return new Promise((resolve, reject) => {
+    // A free UDP port may be taken on TCP (another process's connection or
+    // listener): with no port asked for, try another UDP port.
+    const bindBoth = (triesLeft) => new Promise((resolve, reject) => {
+        const udp = makeUdp();
         udp.once('error', reject);
         udp.bind(port, host, () => {
             const bound = udp.address().port;
-            tcp.once('error', reject);
+            const onError = (err) => {
+                udp.close();
+                if (err.code !== 'EADDRINUSE' || port !== 0 || triesLeft === 0) return reject(err);
+                bindBoth(triesLeft - 1).then(resolve, reject);
+            };
+            tcp.once('error', onError);
             tcp.listen(bound, host, () => {
-                const server = host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`;
-                resolve({
-                    port: bound,
-                    server,
-                    stats,
-                    close: () => new Promise((done) => {
-                        for (const timer of late) clearTimeout(timer);
-                        for (const socket of tcpSockets) socket.destroy();
-                        tcp.close();
-                        udp.close(() => done());
-                    }),
-                });
+                tcp.off('error', onError);
+                resolve(udp);
             });
         });
+    });
+    return bindBoth(10).then((udp) => {
+        const bound = udp.address().port;
+        return {
+            port: bound,
+            server: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`,
+            stats,
+            close: () => new Promise((done) => {
+                for (const timer of late) clearTimeout(timer);
+                for (const socket of tcpSockets) socket.destroy();
+                tcp.close();
+                udp.close(() => done());
+            }),
+        };
     });
 }
 
