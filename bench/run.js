@@ -22,6 +22,7 @@
 //   6   real networks: a lossy link (vs nmap) and a clean one between network
 //       namespaces, a DNS burst (vs a bare dns.Resolver), a silent DNS
 //       server, IP version "both", Max rate (needs root for the namespaces)
+//   7   200 TLS ports through the node (TLS service check) vs a bare tls.connect loop
 //
 // Garbage collection is forced only in the memory sections (5a, 5b, 5c). The
 // speed sections let V8 collect as it would in a running Node-RED: a forced
@@ -43,6 +44,7 @@ const SECTIONS = [
     { id: '5b', name: '5b-memory-million', title: 'Memory: a million probes' },
     { id: '5c', name: '5c-memory-one-message', title: 'Memory: one big message' },
     { id: '6', name: '6-real-networks', title: 'Real networks' },
+    { id: '7', name: '7-service-tls', title: 'TLS service checks' },
 ];
 // Every section may collect garbage between runs (and 5a/5b must, to measure memory).
 const EXEC_ARGV = ['--expose-gc'];
