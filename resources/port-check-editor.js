@@ -128,11 +128,16 @@
         };
     }
 
+    /** The dialog's label of a property, without its unit, as the runtime's errors name it. */
+    function labelOf(property) {
+        return t("port-check.label." + property).replace(/\s*[(\uff08][^()\uff08\uff09]*[)\uff09]$/, "");
+    }
+
     /** A validator for Delay Before or Delay After: seconds from 0, empty meaning none. */
     function delayValidator(which) {
         return function (v, opt) {
             if (rules.isEmpty(v) || rules.isValidSeconds(v, true)) { return true; }
-            return invalid(opt, "port-check.errors.INVALID_DELAY", { which: which, value: rules.describe(v) });
+            return invalid(opt, "port-check.errors.INVALID_DELAY", { which: labelOf(which === "before" ? "delayBefore" : "delayAfter"), value: rules.describe(v) });
         };
     }
 
@@ -140,7 +145,7 @@
     function optionValidator(option, valid) {
         return function (v, opt) {
             if (valid(v)) { return true; }
-            return invalid(opt, "port-check.errors.INVALID_OPTION", { option: t("port-check.label." + option), value: rules.describe(v) });
+            return invalid(opt, "port-check.errors.INVALID_OPTION", { option: labelOf(option), value: rules.describe(v) });
         };
     }
 
@@ -198,7 +203,7 @@
     function oneOf(option, values) {
         return function (v, opt) {
             if (v === undefined || v === "" || values.indexOf(v) !== -1) { return true; }
-            return invalid(opt, "port-check.errors.INVALID_OPTION", { option: t("port-check.label." + option), value: rules.describe(v) });
+            return invalid(opt, "port-check.errors.INVALID_OPTION", { option: labelOf(option), value: rules.describe(v) });
         };
     }
 
@@ -226,7 +231,7 @@
             },
             mode: function (v, opt) {
                 if (v === undefined || v === "" || v === "once" || v === "wait") { return true; }
-                return invalid(opt, "port-check.errors.INVALID_OPTION", { option: t("port-check.label.mode"), value: rules.describe(v) });
+                return invalid(opt, "port-check.errors.INVALID_OPTION", { option: labelOf("mode"), value: rules.describe(v) });
             },
             retries: optionValidator("retries", function (v) { return rules.isWholeNumber(v, 0, 100, true); }),
             retryDelay: optionValidator("retryDelay", function (v) { return rules.isEmpty(v) || rules.isValidSeconds(v, true); }),
@@ -245,7 +250,7 @@
             },
             ipVersion: function (v, opt) {
                 if (v === undefined || v === "" || v === "auto" || v === "4" || v === "6" || v === "both") { return true; }
-                return invalid(opt, "port-check.errors.INVALID_OPTION", { option: t("port-check.label.ipVersion"), value: rules.describe(v) });
+                return invalid(opt, "port-check.errors.INVALID_OPTION", { option: labelOf("ipVersion"), value: rules.describe(v) });
             },
             maxRate: optionValidator("maxRate", function (v) { return rules.isEmpty(v) || rules.isValidRate(v); }),
             tls: oneOf("tls", ["off", "on", "starttls"]),

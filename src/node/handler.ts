@@ -16,6 +16,7 @@ import type { PortResult } from '../probe/types';
 import { roundMs } from '../util/time';
 import type { CurrentNodeDef, Options } from './config';
 import { TargetReader, sourceOf } from './inputs';
+import { labelKeyOf } from './labels';
 import { PendingMessages, isFinal, mergeAnswers, nextAttemptIn, type Done, type Pending, type Send } from './messages';
 import {
     failedReport, listReport, resultMatches, singleReport, type ErrorReport, type PortCheckReport, type ReportRules,
@@ -190,10 +191,17 @@ export class PortCheckHandler {
         this.node.error(this.RED._('port-check.log.internal', { stack }));
     };
 
-    /** The error's text in the runtime's language; a `reasonKey` among its values is worded too. */
+    /**
+     * The error's text in the runtime's language; a `reasonKey` among its
+     * values is worded too, and so is a property of the dialog the error
+     * names (`option`, `which`): as the dialog labels it, without its unit.
+     */
     private errorText(error: PortCheckError): string {
-        const { reasonKey } = error.params;
-        const params = reasonKey ? { ...error.params, reason: this.RED._(reasonKey) } : error.params;
+        const { reasonKey, option, which } = error.params;
+        const params = { ...error.params };
+        if (reasonKey) params.reason = this.RED._(reasonKey);
+        const labelKey = labelKeyOf(which === 'before' || which === 'after' ? `delay ${which}` : option);
+        if (labelKey) params[which ? 'which' : 'option'] = this.RED._(labelKey).replace(/\s*[(（][^()（）]*[)）]$/, '');
         return this.RED._(`port-check.errors.${error.code}`, params);
     }
 

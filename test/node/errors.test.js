@@ -3,7 +3,7 @@
 // at the Catch node (docs/architecture.md, "Errors"), a machine out of
 // file descriptors, and Continue On Error.
 const assert = require('assert');
-const { sleep } = require('../lib/node-red');
+const { helper, sleep } = require('../lib/node-red');
 const { start, checkOnce, loopbackSuite } = require('../lib/node-flow');
 
 const NODE_RED_MAJOR = Number(require('node-red/package.json').version.split('.')[0]);
@@ -69,6 +69,19 @@ describe('port-check node', function () {
         it('names the bad value in the message', async function () {
             const t = await checkOnce({ port: '22,80abc', portType: 'str' });
             assert.strictEqual(t.caught.messages[0].error.message.split(' (')[0], 'Invalid port number: "80abc" in "22,80abc"');
+        });
+
+        it('names a bad setting by its label in the dialog, without its unit', async function () {
+            for (const [props, text] of [
+                [{ delayBefore: 'soon' }, 'Invalid delay: Delay Before is "soon"'],
+                [{ retryDelay: -1 }, 'Invalid option: Retry delay is -1'],
+                [{ mode: 'wait', waitInterval: 'x' }, 'Invalid option: Check every is "x"'],
+                [{ expect: '(' }, 'Invalid option: Expect is "("'],
+            ]) {
+                const t = await checkOnce({ port: String(open.port), ...props });
+                assert.strictEqual(t.caught.messages[0].error.message.split(' (')[0], text);
+                await helper.unload();
+            }
         });
 
         it('raises "Local error", never closed, when this machine is out of file descriptors', async function () {
