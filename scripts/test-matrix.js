@@ -16,6 +16,10 @@
 //
 //   node scripts/test-matrix.js          all versions
 //   node scripts/test-matrix.js 3 5      only these
+//
+// Required (not run), it exports VERSIONS and prepare() for the browser
+// tests on another Node-RED (test/browser/node-red-process.js); preloaded
+// with PORT_CHECK_NODE_RED_DIR set, it installs the resolve hook.
 const fs = require('fs');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
@@ -80,6 +84,13 @@ function prepare(version) {
     const node = version.nodeBinary ? path.join(dir, version.nodeBinary) : process.execPath;
     if (!fs.existsSync(node)) throw new Error(`no node binary at ${node}`);
     return { dir, node };
+}
+
+/** The entry of VERSIONS for a major (a number or its string), or an error naming the choices. */
+function versionOf(major) {
+    const version = VERSIONS.find((v) => v.major === Number(major));
+    if (!version) throw new Error(`no such Node-RED major ${major} among ${VERSIONS.map((v) => v.major).join(', ')}`);
+    return version;
 }
 
 function childEnv(dir) {
@@ -165,6 +176,8 @@ async function main() {
     console.log(`\n[test-matrix] ${passed} of ${rows.length} Node-RED versions ok`);
     process.exitCode = passed === rows.length ? 0 : 1;
 }
+
+module.exports = { VERSIONS, prepare, versionOf };
 
 if (require.main === module) {
     main().catch((err) => {

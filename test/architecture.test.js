@@ -84,3 +84,21 @@ describe('architecture: the modules of src/ and how they depend on each other', 
         }
     });
 });
+
+describe('architecture: the test groups', function () {
+    it('test:unit, test:reliability and test:browser together run every test file npm test runs, each with the DNS guard', function () {
+        const scripts = require('../package.json').scripts;
+        const groups = ['test:unit', 'test:reliability', 'test:browser'].map((name) => scripts[name]);
+        for (const group of groups) assert.match(group, /--require test\/lib\/dns-guard\.js/, group);
+        const dirs = new Set();
+        for (const group of groups) {
+            for (const [, list] of group.matchAll(/'test\/\{([^}]+)\}\/\*\*\/\*\.test\.js'/g)) list.split(',').forEach((d) => dirs.add(d));
+            for (const [, dir] of group.matchAll(/'test\/([a-z]+)\/\*\*\/\*\.test\.js'/g)) dirs.add(dir);
+        }
+        const TEST = path.join(__dirname);
+        const withTests = fs.readdirSync(TEST, { withFileTypes: true })
+            .filter((entry) => entry.isDirectory() && fs.readdirSync(path.join(TEST, entry.name), { recursive: true }).some((f) => String(f).endsWith('.test.js')))
+            .map((entry) => entry.name);
+        for (const dir of withTests) assert.ok(dirs.has(dir), `test/${dir}/ is in no group`);
+    });
+});

