@@ -3,6 +3,7 @@
 // cannot download a browser of its own here): where it is, the flags every
 // test starts it with, and where screenshots go. Not a test file itself.
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { ROOT, artifactName } = require('./node-red-process');
 
@@ -28,6 +29,38 @@ function chromiumOrSkip(context) {
     return false;
 }
 
+/**
+ * Chromium in a profile of its own, headless: resolves { context, page,
+ * errors, close() }. `lang` starts it in that language (--lang and the
+ * page's locale, as a user's system would); `errors` collects the page's
+ * uncaught errors; close() also removes the profile.
+ */
+async function openBrowser({ lang, viewport = { width: 1280, height: 1100 }, timeoutMs = 30000 } = {}) {
+    const { chromium } = require('playwright-core');
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'port-check-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: lang ? [...CHROMIUM_ARGS, `--lang=${lang}`] : CHROMIUM_ARGS,
+        ...(lang ? { locale: lang } : {}),
+        viewport,
+        timeout: 60000,
+    });
+    context.setDefaultTimeout(timeoutMs);
+    const page = context.pages()[0] || await context.newPage();
+    const errors = [];
+    page.on('pageerror', (err) => errors.push(String(err)));
+    return {
+        context,
+        page,
+        errors,
+        close: async () => {
+            await context.close().catch(() => {});
+            fs.rmSync(profile, { recursive: true, force: true });
+        },
+    };
+}
+
 /** The path of a screenshot or log of this run in test/artifacts/ (named for the Node-RED it ran on). */
 function artifact(file) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -51,4 +84,4 @@ async function showSidebarTab(page, id, wait = { timeout: 30000 }) {
         `.red-ui-sidebar-tab-bar button[data-tab-id="${id}"]`, wait);
 }
 
-module.exports = { CHROMIUM, CHROMIUM_ARGS, ARTIFACTS, chromiumOrSkip, artifact, showSidebarTab };
+module.exports = { CHROMIUM, CHROMIUM_ARGS, ARTIFACTS, chromiumOrSkip, openBrowser, artifact, showSidebarTab };

@@ -14,10 +14,9 @@
 // at another chromium binary.
 const assert = require('assert');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { makeUserDir, linkPackage, startNodeRed, removeDir, isOwnArtifact, RED } = require('./node-red-process');
-const { CHROMIUM, CHROMIUM_ARGS, ARTIFACTS, chromiumOrSkip, artifact } = require('./chromium');
+const { ARTIFACTS, chromiumOrSkip, openBrowser, artifact } = require('./chromium');
 const { listenOpen } = require('../lib/net-fixtures');
 const { readExample, pointAt, nodeOf, assertLoopbackOnly, DASHBOARD_NAME, DASHBOARD_DIR } = require('../lib/examples-flows');
 
@@ -46,18 +45,15 @@ describe(`Dashboard 2.0 status board (example 19) in a real browser (chromium, $
     this.timeout(60000);
     this.slow(15000);
 
-    let chromium;
     let red;
-    let context;
+    let browser;
     let page;
-    let profileDir;
     const servers = new Map(); // service name -> loopback server
-    const pageErrors = [];
+    let pageErrors = [];
 
     before(async function () {
         chromiumOrSkip(this);
         this.timeout(120000);
-        ({ chromium } = require('playwright-core'));
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         for (const file of fs.readdirSync(ARTIFACTS)) {
             if (file.startsWith('failed-dashboard-') && isOwnArtifact(file)) fs.rmSync(path.join(ARTIFACTS, file));
@@ -69,27 +65,17 @@ describe(`Dashboard 2.0 status board (example 19) in a real browser (chromium, $
         linkDashboard(userDir);
         red = await startNodeRed({ userDir });
 
-        profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'port-check-chromium-'));
-        context = await chromium.launchPersistentContext(profileDir, {
-            executablePath: CHROMIUM,
-            headless: true,
-            args: CHROMIUM_ARGS,
-            viewport: { width: 1280, height: 720 },
-            timeout: 60000,
-        });
-        context.setDefaultTimeout(WAIT.timeout);
-        page = context.pages()[0] || await context.newPage();
-        page.on('pageerror', (err) => pageErrors.push(String(err)));
+        browser = await openBrowser({ viewport: { width: 1280, height: 720 }, timeoutMs: WAIT.timeout });
+        ({ page, errors: pageErrors } = browser);
     });
 
     after(async function () {
         this.timeout(30000);
-        if (context) await context.close().catch(() => {});
+        if (browser) await browser.close();
         if (red) {
             await red.stop();
             removeDir(red.userDir);
         }
-        removeDir(profileDir);
         for (const server of servers.values()) await server.close().catch(() => {});
     });
 

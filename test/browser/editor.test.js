@@ -11,10 +11,9 @@
 // the title names the Node-RED, the screenshots get its suffix (flow-nr5.png).
 const assert = require('assert');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { ROOT, PACKAGE_NAME, RED, isOwnArtifact, makeUserDir, linkPackage, startNodeRed, removeDir } = require('./node-red-process');
-const { CHROMIUM, CHROMIUM_ARGS, ARTIFACTS, chromiumOrSkip, artifact, showSidebarTab: showTab } = require('./chromium');
+const { ARTIFACTS, chromiumOrSkip, openBrowser, artifact, showSidebarTab: showTab } = require('./chromium');
 const { listenOpen, closedPort } = require('../lib/net-fixtures');
 
 const README_IMAGE = path.join(ROOT, 'docs', 'images', 'port-check-flow.png');
@@ -32,22 +31,19 @@ describe(`editor in a real browser (chromium, ${RED.label})`, function () {
     this.timeout(60000);
     this.slow(20000);
 
-    let chromium;
     let red;
-    let context;
+    let browser;
     let page;
-    let profileDir;
     let openServer;
     let closed;
     let pcId;
     let injectId;
     let debugId;
-    const consoleErrors = [];
+    let consoleErrors = [];
 
     before(async function () {
         chromiumOrSkip(this);
         this.timeout(120000);
-        ({ chromium } = require('playwright-core'));
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         for (const file of fs.readdirSync(ARTIFACTS)) {
             if (file.startsWith('failed-') && isOwnArtifact(file)) fs.rmSync(path.join(ARTIFACTS, file));
@@ -64,28 +60,19 @@ describe(`editor in a real browser (chromium, ${RED.label})`, function () {
         const settings = JSON.parse((await red.request('/settings', { headers: { Accept: 'application/json' } })).body);
         assert.strictEqual(settings.version.replace(/-git$/, ''), RED.version, `the started Node-RED is ${settings.version}, not ${RED.label}`);
 
-        profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'port-check-chromium-'));
-        context = await chromium.launchPersistentContext(profileDir, {
-            executablePath: CHROMIUM,
-            headless: true,
-            args: CHROMIUM_ARGS,
-            viewport: { width: 1280, height: 1100 }, // tall enough for the whole edit dialog
-            timeout: 60000,
-        });
-        context.setDefaultTimeout(WAIT.timeout);
-        page = context.pages()[0] || await context.newPage();
-        page.on('pageerror', (err) => consoleErrors.push(String(err)));
+        // 1280 × 1100: tall enough for the whole edit dialog.
+        browser = await openBrowser({ viewport: { width: 1280, height: 1100 }, timeoutMs: WAIT.timeout });
+        ({ page, errors: consoleErrors } = browser);
         await openEditor();
     });
 
     after(async function () {
         this.timeout(30000);
-        if (context) await context.close().catch(() => {});
+        if (browser) await browser.close();
         if (red) {
             await red.stop();
             removeDir(red.userDir);
         }
-        removeDir(profileDir);
         if (openServer) await openServer.close();
     });
 

@@ -11,7 +11,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { ROOT, makeUserDir, linkPackage, startNodeRed, removeDir } = require('./node-red-process');
-const { CHROMIUM, CHROMIUM_ARGS, chromiumOrSkip, artifact, showSidebarTab } = require('./chromium');
+const { chromiumOrSkip, openBrowser, artifact, showSidebarTab } = require('./chromium');
 const { closedPort } = require('../lib/net-fixtures');
 
 const catalogueOf = (lang) => JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, 'port-check.json'), 'utf8'))['port-check'];
@@ -73,7 +73,7 @@ for (const lang of ['de', 'ja']) {
         let closed;
         let portError;
         let delayError;
-        const pageErrors = [];
+        let pageErrors;
 
         before(async function () {
             closed = await closedPort();
@@ -84,7 +84,7 @@ for (const lang of ['de', 'ja']) {
         });
 
         after(async function () {
-            if (browser) await browser.close().catch(() => {});
+            if (browser) await browser.close();
             if (red) {
                 await red.stop();
                 removeDir(red.userDir);
@@ -105,12 +105,8 @@ for (const lang of ['de', 'ja']) {
 
         it('shows the palette, the dialog, the status and the help in that language', async function () {
             if (!chromiumOrSkip(this)) return;
-            const { chromium } = require('playwright-core');
-            browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, `--lang=${lang}`], timeout: 60000 });
-            const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 1100 } });
-            context.setDefaultTimeout(30000);
-            page = await context.newPage();
-            page.on('pageerror', (err) => pageErrors.push(String(err)));
+            browser = await openBrowser({ lang });
+            ({ page, errors: pageErrors } = browser);
             await page.goto(red.url + '/', { waitUntil: 'domcontentloaded', timeout: 60000 });
             await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('lang-check') && $('#red-ui-loading-progress').is(':hidden'), null, { timeout: 60000 });
             assert.strictEqual(await page.evaluate(() => RED.i18n.lang()), lang, 'the editor speaks the browser\'s language');
