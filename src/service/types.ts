@@ -31,7 +31,7 @@ export interface TlsReport {
 export interface ServiceResult {
     ok: boolean;
     reason?: ServiceReason;
-    /** What went wrong, in the words of the code that saw it (a TLS alert, "no STARTTLS offered"). */
+    /** What went wrong, in the words of the code that saw it (a TLS alert, "the server refused STARTTLS: 502 …"). */
     detail?: string;
     /** The first line the service sent, printable characters only, at most 200. */
     banner?: string;

@@ -2,8 +2,9 @@
 // Real servers from Debian for the service-check tests, each started on a
 // free loopback port with a throwaway configuration in a directory of the
 // test's own, and stopped (and its directory removed) by `stop()`:
-// OpenSSH's sshd, redis-server, Dovecot (IMAP and POP3 with STARTTLS) and
-// PostgreSQL (with SSL). `missing(name)` says why one cannot run here (a
+// OpenSSH's sshd, redis-server, Dovecot (IMAP and POP3 with STARTTLS),
+// PostgreSQL (with SSL), Postfix (SMTP with STARTTLS) and vsftpd (FTP with
+// AUTH TLS). `missing(name)` says why one cannot run here (a
 // test skips with that reason, or fails under CI=true, where .ci/run
 // installs them).
 const fs = require('fs');
@@ -18,7 +19,11 @@ const BINARIES = {
     redis: '/usr/bin/redis-server',
     dovecot: '/usr/sbin/dovecot',
     postgres: '/usr/lib/postgresql/15/bin/postgres',
+    postfix: '/usr/sbin/postfix',
+    vsftpd: '/usr/sbin/vsftpd',
 };
+/** Servers that only root can start (Postfix's master, vsftpd's listener: both drop privileges per connection). */
+const ROOT_ONLY = new Set(['sshd', 'postgres', 'postfix', 'vsftpd']);
 
 function which(file) {
     if (fs.existsSync(file)) return file;
@@ -39,7 +44,7 @@ function postgresBin() {
 
 /** Why `name` cannot be started here, or '' when it can. */
 function missing(name) {
-    if (typeof process.getuid === 'function' && process.getuid() !== 0 && (name === 'sshd' || name === 'postgres')) return 'not root';
+    if (typeof process.getuid === 'function' && process.getuid() !== 0 && ROOT_ONLY.has(name)) return 'not root';
     if (name === 'postgres') return postgresBin() ? '' : 'no PostgreSQL server (apt-get install postgresql)';
     return which(BINARIES[name]) ? '' : `no ${BINARIES[name]} (.ci/run installs it)`;
 }
@@ -189,6 +194,129 @@ async function startPostgres(pair) {
     return { port, stop: stopper(child, dir) };
 }
 
+/**
+ * Postfix's smtpd on two loopback ports: `port` with STARTTLS
+ * (smtpd_tls_security_level = may) and the certificate `pair`, `plain`
+ * without TLS (the same smtpd with `-o smtpd_tls_security_level=none` in
+ * master.cf: no STARTTLS in its EHLO answer). A throwaway instance: main.cf
+ * and master.cf in DIR/etc, the queue and data directories beside it (not
+ * inside: the start-up check wants all of the configuration directory owned
+ * by root), the log in DIR/maillog (there is no syslog here, and Postfix
+ * writes to stderr only on a terminal). master.cf holds the smtpds (not
+ * chrooted), tlsmgr (without it smtpd has "no entropy" and answers STARTTLS
+ * with 454) and postlogd: no pickup, qmgr or cleanup, as nothing is
+ * delivered. `postfix -c DIR/etc start-fg` (Postfix >= 3.3) creates the
+ * missing queue directories with their owners (post-install create-missing)
+ * and runs `master -s` in the foreground; the master makes a session of its
+ * own (setsid), so stop() signals it by its pid file, then the group of
+ * postfix-script.
+ */
+async function startPostfix(pair) {
+    const dir = tempDir('postfix');
+    fs.chmodSync(dir, 0o755); // the daemons run as the postfix user
+    const [etc, queue, data, log] = ['etc', 'queue', 'data', 'maillog'].map((name) => path.join(dir, name));
+    fs.mkdirSync(etc);
+    fs.mkdirSync(queue); // the postfix command chdirs there before post-install could create it
+    const [port, plain] = [await freePort(), await freePort()];
+    fs.writeFileSync(path.join(etc, 'main.cf'), `compatibility_level = 3.6
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = localhost
+mydestination =
+mynetworks = 127.0.0.0/8
+relayhost =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+queue_directory = ${queue}
+data_directory = ${data}
+maillog_file = ${log}
+maillog_file_prefixes = ${dir}
+# Nothing that needs proxymap (smtpd waits for it at its start) or cleanup (the postmaster's notices).
+local_recipient_maps =
+alias_maps =
+alias_database =
+notify_classes =
+biff = no
+smtpd_tls_cert_file = ${pair.cert}
+smtpd_tls_key_file = ${pair.key}
+smtpd_tls_security_level = may
+`);
+    fs.writeFileSync(path.join(etc, 'master.cf'), `127.0.0.1:${port} inet n - n - - smtpd
+127.0.0.1:${plain} inet n - n - - smtpd -o smtpd_tls_security_level=none
+tlsmgr unix - - n 1000? 1 tlsmgr
+postlog unix-dgram n - n - 1 postlogd
+`);
+    const child = startProcess(which(BINARIES.postfix), ['-c', etc, 'start-fg']);
+    const masterPid = () => Number(fs.readFileSync(path.join(queue, 'pid', 'master.pid'), 'utf8').trim());
+    const stopGroup = stopper(child, dir);
+    const stop = async () => {
+        try {
+            process.kill(masterPid(), 'SIGTERM'); // the master ends its children, then postfix-script (its parent) exits
+        } catch {
+            // not started, or gone
+        }
+        if (child.exitCode === null) {
+            await new Promise((resolve) => {
+                const timer = setTimeout(resolve, 3000);
+                child.once('exit', () => { clearTimeout(timer); resolve(); });
+            });
+        }
+        try {
+            process.kill(-masterPid(), 'SIGKILL'); // whatever is left of the master's group
+        } catch {
+            // gone
+        }
+        await stopGroup();
+    };
+    try {
+        await listening(port, child);
+        await listening(plain, child);
+    } catch (err) {
+        err.message += `\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '(no maillog)'}`;
+        await stop();
+        throw err;
+    }
+    return { port, plain, log, stop };
+}
+
+/**
+ * vsftpd (the real one: it runs here) with FTPS by AUTH TLS (RFC 4217), on a
+ * loopback port, in the foreground (background=NO), with the certificate
+ * `pair`; anonymous logins into an empty directory. seccomp_sandbox=NO, as
+ * containers want; ftp_username=nobody, so the ftp user is not needed;
+ * ssl_ciphers=HIGH, since vsftpd 3.0.3's default (DES-CBC3-SHA) is none a
+ * TLS 1.2 client of today accepts (TLS 1.3 would not care).
+ */
+async function startVsftpd(pair) {
+    const dir = tempDir('vsftpd');
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty, { mode: 0o755 });
+    const port = await freePort();
+    const config = path.join(dir, 'vsftpd.conf');
+    fs.writeFileSync(config, `listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=${port}
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+ftp_username=nobody
+anon_root=${empty}
+local_enable=NO
+write_enable=NO
+secure_chroot_dir=${empty}
+seccomp_sandbox=NO
+ssl_enable=YES
+ssl_ciphers=HIGH
+rsa_cert_file=${pair.cert}
+rsa_private_key_file=${pair.key}
+vsftpd_log_file=${path.join(dir, 'log')}
+`);
+    const child = startProcess(which(BINARIES.vsftpd), [config]);
+    await listening(port, child);
+    return { port, stop: stopper(child, dir) };
+}
+
 /** In a mocha `before`: starts the server, or skips (fails under CI=true) with why it cannot run here. */
 async function serverOr(context, name, start) {
     const why = missing(name);
@@ -200,4 +328,4 @@ async function serverOr(context, name, start) {
     return start();
 }
 
-module.exports = { missing, freePort, serverOr, startSshd, startRedis, startDovecot, startPostgres };
+module.exports = { missing, freePort, serverOr, startSshd, startRedis, startDovecot, startPostgres, startPostfix, startVsftpd };

@@ -2,7 +2,8 @@
 // Service checks against real servers from Debian (test/lib/services.js),
 // each started by the test on a loopback port with a throwaway
 // configuration: OpenSSH's sshd, Redis, Dovecot (IMAP and POP3 with
-// STARTTLS) and PostgreSQL (with SSL). The TLS certificates are the test
+// STARTTLS), PostgreSQL (with SSL), Postfix (SMTP with STARTTLS) and
+// vsftpd (FTP with AUTH TLS). The TLS certificates are the test
 // CA's (test/lib/certs.js), trusted through NODE_EXTRA_CA_CERTS in the
 // child process the node runs in. A server that is not installed skips its
 // tests with the reason, or fails them under CI=true (.ci/run installs them).
@@ -98,6 +99,57 @@ describe('service checks: real servers', function () {
             assert.strictEqual(tls.portCheck.service.tls.authorized, true);
             const { outcomes: [preset] } = await run({ preset: 'postgres' }, [{ p: postgres.port }]);
             assert.strictEqual(preset.payload, true, JSON.stringify(preset.portCheck));
+        });
+    });
+    describe('Postfix: SMTP with STARTTLS', function () {
+        let postfix;
+        before(async function () {
+            this.timeout(60000);
+            postfix = await serverOr(this, 'postfix', () => services.startPostfix(certs.pair('valid')));
+        });
+        after(async function () {
+            if (postfix) await postfix.stop();
+        });
+
+        it('STARTTLS smtp: EHLO, STARTTLS, the handshake and the certificate; the preset smtp without TLS', async function () {
+            const { outcomes: [tls] } = await run({ tls: 'starttls', starttls: 'smtp', host: 'localhost', certDays: 30 }, [{ p: postfix.port }]);
+            assert.strictEqual(tls.payload, true, JSON.stringify(tls.portCheck));
+            assert.match(tls.portCheck.service.banner, /^220 localhost ESMTP Postfix/);
+            assert.strictEqual(tls.portCheck.service.tls.authorized, true);
+            assert.strictEqual(tls.portCheck.service.tls.subject, 'localhost');
+            assert.ok(tls.portCheck.service.tls.daysLeft > 300, String(tls.portCheck.service.tls.daysLeft));
+            const { outcomes: [preset] } = await run({ preset: 'smtp' }, [{ p: postfix.port }]);
+            assert.strictEqual(preset.payload, true, JSON.stringify(preset.portCheck));
+            assert.match(preset.portCheck.service.banner, /^220 localhost ESMTP Postfix/);
+        });
+
+        it('STARTTLS smtp against a Postfix without TLS: TLS_FAILED, the server refused STARTTLS (502)', async function () {
+            const { outcomes: [plain] } = await run({ tls: 'starttls', starttls: 'smtp', host: 'localhost' }, [{ p: postfix.plain }]);
+            assert.deepStrictEqual([plain.payload, plain.portCheck.state, plain.portCheck.service.reason], [false, 'open', 'TLS_FAILED']);
+            // The EHLO answer lists no STARTTLS; the node sends it anyway and reports Postfix's answer.
+            assert.match(plain.portCheck.service.detail, /^the server refused STARTTLS: 502 5\.5\.1 /);
+            assert.strictEqual(plain.portCheck.service.tls, undefined);
+        });
+    });
+
+    describe('vsftpd: FTP with AUTH TLS', function () {
+        let vsftpd;
+        before(async function () {
+            vsftpd = await serverOr(this, 'vsftpd', () => services.startVsftpd(certs.pair('valid')));
+        });
+        after(async function () {
+            if (vsftpd) await vsftpd.stop();
+        });
+
+        it('STARTTLS ftp: AUTH TLS, the handshake and the certificate; the preset ftp without TLS', async function () {
+            const { outcomes: [tls] } = await run({ tls: 'starttls', starttls: 'ftp', host: 'localhost', certDays: 30 }, [{ p: vsftpd.port }]);
+            assert.strictEqual(tls.payload, true, JSON.stringify(tls.portCheck));
+            assert.match(tls.portCheck.service.banner, /^220 \(vsFTPd 3\./);
+            assert.strictEqual(tls.portCheck.service.tls.subject, 'localhost');
+            assert.strictEqual(tls.portCheck.service.tls.authorized, true);
+            const { outcomes: [preset] } = await run({ preset: 'ftp' }, [{ p: vsftpd.port }]);
+            assert.strictEqual(preset.payload, true, JSON.stringify(preset.portCheck));
+            assert.match(preset.portCheck.service.banner, /^220 \(vsFTPd 3\./);
         });
     });
 });
