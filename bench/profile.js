@@ -8,7 +8,7 @@
 //   node bench/profile.js range           the full range in one message (section 3)
 //   node bench/profile.js --keep          keep the .cpuprofile files (open them in Chrome DevTools)
 //
-// For each scenario: time by kind of code (ours in nodes/, Node-RED, Node's
+// For each scenario: time by kind of code (ours in nodes/ and lib/, the compiled src/; Node-RED; Node's
 // own net/streams, GC, idle), then our functions by self time and by total
 // (inclusive) time. The profiles go to a temporary directory.
 const fs = require('fs');
@@ -69,7 +69,7 @@ function summarize(file) {
     const kindOf = (n) => {
         const url = n.callFrame.url;
         if (!url) return n.callFrame.functionName; // (garbage collector), (idle), (program), native
-        if (url.includes(`${ROOT}/nodes/`)) return 'ours (nodes/*.js)';
+        if (url.includes(`${ROOT}/nodes/`) || url.includes(`${ROOT}/lib/`)) return 'ours (nodes/, lib/)';
         if (url.includes('node_modules/@node-red/') || url.includes('node_modules/node-red')) return 'Node-RED runtime';
         if (url.startsWith('node:')) return 'Node.js core (net, streams, timers)';
         if (url.includes(`${ROOT}/bench/`)) return 'the bench itself';
@@ -100,7 +100,7 @@ function summarize(file) {
 
 function report(name, summary, top = 20) {
     const ms = (us) => `${(us / 1000).toFixed(0).padStart(6)} ms ${((100 * us) / summary.all).toFixed(1).padStart(5)}%`;
-    const ours = (k) => k.includes(' nodes/');
+    const ours = (k) => k.includes(' nodes/') || k.includes(' lib/');
     const lines = [`## ${name}: ${(summary.all / 1000).toFixed(0)} ms of samples`, '', 'By kind of code (self time):'];
     for (const [k, v] of [...summary.kinds].sort((a, b) => b[1] - a[1])) lines.push(`  ${ms(v)}  ${k}`);
     lines.push('', 'Our functions by self time:');
