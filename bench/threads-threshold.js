@@ -2,7 +2,7 @@
 // One-off timing of ScanWorkers against a single-threaded ProbePool on
 // 127.0.0.1 (not part of bench/run.js): a whole-range scan and smaller
 // ranges, to choose the port count from which ProbePool uses threads
-// (THREADED_SCAN_MIN_PORTS in src/probe.ts).
+// (THREADED_SCAN_MIN_PORTS in src/probe/pool.ts).
 // Run after `npm run build`: node bench/threads-threshold.js
 // SKIP_PORTS=2024,… leaves out ports that must not be touched (a control
 // service of the machine, say).

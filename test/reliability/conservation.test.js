@@ -1,5 +1,5 @@
 'use strict';
-// Issue 6, part 1: conservation. A large burst mixing open, refused,
+// Reliability: conservation. A large burst mixing open, refused,
 // filtered, invalid and unresolvable inputs goes through four port check
 // nodes (Continue On Error off/on x "Port is open"/"Port is closed", each
 // with the concurrency cap at 64): every message has exactly one outcome,

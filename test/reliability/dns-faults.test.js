@@ -1,6 +1,6 @@
 'use strict';
-// Issue 6, part 6: DNS faults. Names that do not resolve (.invalid), a
-// resolver that never answers (probe.ts's injectable lookup), and a real
+// Reliability: DNS faults. Names that do not resolve (.invalid), a
+// resolver that never answers (the pool's injectable lookup, src/probe/pool.ts), and a real
 // resolver that is slow: a DNS server on 127.0.0.1 that swallows queries,
 // asked through `new dns.Resolver()` (setServers(['127.0.0.1:PORT'])) wrapped
 // as a Lookup in test/lib/reliability-dns.js. Each gives "Cannot resolve

@@ -1,5 +1,5 @@
 'use strict';
-// Issue 6, part 4: fd exhaustion. In a child process limited to 128 fds
+// Reliability: fd exhaustion. In a child process limited to 128 fds
 // (`ulimit -n 128`), a burst larger than the limit through four port check
 // nodes with Max concurrent 256: every result is the right state or the
 // "Local error" error, never `closed`, `filtered` or `true` caused by the

@@ -1,5 +1,5 @@
 'use strict';
-// Issue 6, part 5: bad input. Property-based tests (fast-check) over hosts,
+// Reliability: bad input. Property-based tests (fast-check) over hosts,
 // ports, timeouts, delays, check values and concurrency of every JS type:
 //  - the parsers themselves, 10,000 cases (200,000 under soak): each input
 //    gives a valid value or a PortCheckError of the catalogue, whose text

@@ -1,5 +1,5 @@
 'use strict';
-// Issue 6, part 2: no leaks. 100,000 probes (1,000,000 under
+// Reliability: no leaks. 100,000 probes (1,000,000 under
 // `npm run test:soak`) through the port check node, in a fresh process
 // started with --expose-gc (leak-run.js), after a warm-up that sets the
 // baseline: afterwards the open fds and process.getActiveResourcesInfo() are

@@ -1,5 +1,5 @@
 'use strict';
-// Issue 6, part 7: filtered ports for real. As root, with `ip netns` and
+// Reliability: filtered ports for real. As root, with `ip netns` and
 // iptables (or nft): two network namespaces of our own joined by a veth pair
 // (10.213.0.1/30 <-> 10.213.0.2/30; the client namespace has no other route,
 // so nothing can leave it), a server on the target side, and on the target's
@@ -101,7 +101,7 @@ describe('reliability: filtered ports for real (network namespaces and a firewal
         const report = JSON.parse(stdout.trim().split('\n').pop());
         const expected = { open: 'open', drop: 'filtered', reject: 'filtered', closed: 'closed', rst: 'closed' };
 
-        // probe.ts alone
+        // the probe pool alone (src/probe/)
         for (const [name, state] of Object.entries(expected)) {
             const probe = report.probes[name];
             assert.strictEqual(probe.state, state, `${name} (port ${PORTS[name]}): ${JSON.stringify(probe)}`);

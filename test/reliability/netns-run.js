@@ -1,7 +1,7 @@
 'use strict';
 // Run by netns-filtered.test.js inside the client network namespace it made
 // (`ip netns exec NS node netns-run.js TARGET OPEN DROP REJECT CLOSED RST`):
-// probes the target's ports with probe.ts and through the port check node
+// probes the target's ports with the probe pool (src/probe/) and through the port check node
 // ("Port is open" and "Port is closed", timeout 1 s), and prints one JSON
 // line with what each gave.
 const { performance } = require('perf_hooks');

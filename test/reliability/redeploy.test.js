@@ -1,5 +1,5 @@
 'use strict';
-// Issue 6, part 3: redeploy under load. With 10,000 probes in flight (each a
+// Reliability: redeploy under load. With 10,000 probes in flight (each a
 // socket to a port that drops SYNs), 1,000 messages waiting in Delay Before
 // and 1,000 in Delay After, the flow is stopped as a redeploy stops it:
 // stopping takes under 1 s; every message was settled exactly once (sent

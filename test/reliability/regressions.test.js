@@ -1,5 +1,5 @@
 'use strict';
-// Bugs the reliability suite (issue 6) found in the node, kept as minimal
+// Bugs the reliability suite found in the node, kept as minimal
 // reproductions so they stay fixed (fixed in c3de23b). Each asserts what
 // docs/architecture.md promises.
 const assert = require('assert');
@@ -13,7 +13,7 @@ describe('reliability: regressions of bugs it found', function () {
         // Anything that accept()s and resets (a server at its connection limit,
         // tcpwrappers' hosts.deny): the kernel completes the handshake, then the
         // RST arrives before the probe's connect callback runs, and connect()
-        // fails with ECONNRESET, which probe.ts once counted as closed.
+        // fails with ECONNRESET, which the probe once counted as closed.
         const server = net.createServer((socket) => {
             socket.on('error', () => {});
             socket.resetAndDestroy();
@@ -52,7 +52,7 @@ describe('reliability: regressions of bugs it found', function () {
     it('with both loopback addresses, a local failure on one and a refusal on the other is "Local error", not closed', async function () {
         // The service listens on 127.0.0.1 only; the 127.0.0.1 attempt fails on
         // this machine (EMFILE here, simulated; EPERM from a local firewall
-        // alike), ::1 refuses. probe.ts ranked closed above a local error and
+        // alike), ::1 refuses. the probe ranked closed above a local error and
         // answered closed: a "Port is closed" audit passed without the service's
         // address ever being checked.
         const server = net.createServer((socket) => socket.destroy());
