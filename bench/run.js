@@ -31,7 +31,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
+const { nmapVersion } = require('./lib/nmap');
 const { runSection } = require('./lib/section');
 const { fmt } = require('./lib/stats');
 
@@ -53,14 +53,6 @@ function parseArgs(argv) {
     const quick = argv.includes('--quick');
     const only = (argv.find((a) => a.startsWith('--only=')) || '').slice('--only='.length);
     return { quick, only: only ? only.split(',') : null };
-}
-
-function nmapVersion() {
-    try {
-        return /Nmap version (\S+)/.exec(execFileSync('nmap', ['--version'], { encoding: 'utf8' }))[1];
-    } catch {
-        return null;
-    }
 }
 
 const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');

@@ -1,11 +1,11 @@
 'use strict';
 // Section 6's rows on a link between two network namespaces (lossy, clean,
 // and IP version "both"): see bench/sections/6-real-networks.js.
-const { performance } = require('perf_hooks');
 const { lossyLink, TARGET } = require('../../test/lib/lossy-link');
 const { median, fmt } = require('./stats');
 const { log } = require('./section');
-const { FLOW_RUN, PORT_BASE, PORT_COUNT, PORTS, DUAL_PORT, LATE_MS, range, since, pct } = require('./real-networks-common');
+const { nmapVersion, nmapScan } = require('./nmap');
+const { FLOW_RUN, PORT_BASE, PORT_COUNT, PORTS, DUAL_PORT, LATE_MS, range, pct } = require('./real-networks-common');
 
 /** Links made and not yet destroyed: taken down however the section ends (short of SIGKILL). */
 const liveLinks = new Set();
@@ -63,33 +63,9 @@ async function nodeIn(link, spec) {
     return report.outcomes;
 }
 
-function nmapVersion() {
-    try {
-        return /Nmap version (\S+)/.exec(require('child_process').execFileSync('nmap', ['--version'], { encoding: 'utf8' }))[1];
-    } catch {
-        return null;
-    }
-}
-
-/** nmap's connect scan from the client namespace: its wall time and open ports (grepable output). */
+/** nmap's connect scan from the client namespace: its wall time and open ports. */
 function nmapIn(ns, ports, host, timeoutMs) {
-    return new Promise((resolve, reject) => {
-        const started = performance.now();
-        const child = ns.spawn('nmap', ['-sT', '-Pn', '-n', '--max-rtt-timeout', `${timeoutMs}ms`, '-p', ports, '-oG', '-', host]);
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => { out += d; });
-        child.stderr.on('data', (d) => { err += d; });
-        child.once('error', reject);
-        child.once('exit', (code) => {
-            const elapsedMs = since(started);
-            if (code !== 0) return reject(new Error(`nmap exited ${code}: ${err}`));
-            const open = new Set();
-            const line = out.split('\n').find((l) => l.includes('Ports:')) || '';
-            for (const m of line.matchAll(/(\d+)\/open\/tcp/g)) open.add(Number(m[1]));
-            resolve({ elapsedMs, open });
-        });
-    });
+    return nmapScan(['-sT', '-Pn', '-n', '--max-rtt-timeout', `${timeoutMs}ms`, '-p', ports, '-oG', '-', host], (command, argv) => ns.spawn(command, argv));
 }
 
 // ---- 6 loss, 6 lan -------------------------------------------------------

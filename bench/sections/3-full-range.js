@@ -22,7 +22,8 @@
 // timeout. Each round runs the node and nmap back to back and compares
 // their open sets; a port in only one of them is probed again to tell a
 // port that changed between the two scans from a real disagreement.
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
+const { nmapVersion, nmapScan } = require('../lib/nmap');
 const { ProbePool } = require('../../lib/probe/pool.js');
 const { defaultThreadCount, scanThreads } = require('../../lib/threads/workers.js');
 const { parseHost } = require('../../lib/parse/hosts.js');
@@ -45,38 +46,9 @@ function since(started) {
 
 const sorted = (set) => [...set].sort((a, b) => a - b);
 
-function nmapVersion() {
-    try {
-        return /Nmap version (\S+)/.exec(execFileSync('nmap', ['--version'], { encoding: 'utf8' }))[1];
-    } catch {
-        return null;
-    }
-}
-
-/** nmap's connect scan of the whole range; its open and filtered ports from the grepable output. */
-function nmapScan() {
-    return new Promise((resolve, reject) => {
-        const started = process.hrtime.bigint();
-        const args = ['-sT', '-p-', '-n', '-Pn', '--max-rtt-timeout', `${TIMEOUT_MS}ms`, '-oG', '-', HOST];
-        const child = spawn('nmap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => { out += d; });
-        child.stderr.on('data', (d) => { err += d; });
-        child.once('error', reject);
-        child.once('exit', (code) => {
-            const elapsedMs = since(started);
-            if (code !== 0) return reject(new Error(`nmap exited ${code}: ${err}`));
-            const open = new Set();
-            const filtered = new Set();
-            const line = out.split('\n').find((l) => l.includes('Ports:')) || '';
-            for (const m of line.matchAll(/(\d+)\/(open|filtered|closed)\/tcp/g)) {
-                if (m[2] === 'open') open.add(Number(m[1]));
-                if (m[2] === 'filtered') filtered.add(Number(m[1]));
-            }
-            resolve({ elapsedMs, open, filtered });
-        });
-    });
+/** nmap's connect scan of the whole range; its open and filtered ports. */
+function fullRangeNmap() {
+    return nmapScan(['-sT', '-p-', '-n', '-Pn', '--max-rtt-timeout', `${TIMEOUT_MS}ms`, '-oG', '-', HOST]);
 }
 
 async function nodeScan(flow) {
@@ -145,7 +117,7 @@ function listeningNow() {
 async function explainDifference(nodeOpen, nmapOpen, listenedBefore, listenedAfter) {
     const differing = [...nodeOpen].filter((p) => !nmapOpen.has(p)).concat([...nmapOpen].filter((p) => !nodeOpen.has(p)));
     if (differing.length === 0) return null;
-    const again = await poolScan(differing);
+    const again = await poolScan(new ProbePool(CONCURRENCY), differing);
     return differing.sort((a, b) => a - b).map((p) => {
         const who = nodeOpen.has(p) ? 'port-check only' : 'nmap only';
         const now = again.open.has(p) ? 'open' : again.filtered.has(p) ? 'filtered' : 'closed';
@@ -184,7 +156,7 @@ sectionMain(async ({ quick }) => {
         pool: () => poolScan(pool, ports),
         poolOneThread: () => poolScan(poolOneThread, ports),
         bare: () => bareScan({ host: HOST, ports, concurrency: CONCURRENCY, timeoutMs: TIMEOUT_MS }),
-        nmap: version ? nmapScan : null,
+        nmap: version ? fullRangeNmap : null,
         portscanner: () => packageScan(ports, (p) => portscanner.checkPortStatus(p, { host: HOST, timeout: TIMEOUT_MS }).then((s) => s === 'open')),
         'is-port-reachable': () => packageScan(ports, (p) => isPortReachable(p, { host: HOST, timeout: TIMEOUT_MS })),
     };
