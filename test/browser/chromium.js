@@ -84,4 +84,27 @@ async function showSidebarTab(page, id, wait = { timeout: 30000 }) {
         `.red-ui-sidebar-tab-bar button[data-tab-id="${id}"]`, wait);
 }
 
-module.exports = { CHROMIUM, CHROMIUM_ARGS, ARTIFACTS, chromiumOrSkip, openBrowser, artifact, showSidebarTab };
+/**
+ * For a suite whose tests are steps of one session, in order: once a step
+ * fails, the rest say so and skip, and the failed step leaves a screenshot
+ * and Node-RED's log in test/artifacts/ (failed-PREFIX...). `current()`
+ * gives the suite's { page, red } as they are at that moment.
+ */
+function stepsInOrder(prefix, current) {
+    let failedStep;
+    beforeEach(function () {
+        if (!failedStep) return;
+        console.log(`      skipped: the earlier step "${failedStep}" failed`);
+        this.skip();
+    });
+    afterEach(async function () {
+        if (this.currentTest.state !== 'failed') return;
+        failedStep = this.currentTest.title;
+        const { page, red } = current();
+        const name = `failed-${prefix}${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`;
+        if (page) await page.screenshot({ path: artifact(`${name}.png`) }).catch(() => {});
+        if (red) fs.writeFileSync(artifact(`${name}.node-red.log`), red.log);
+    });
+}
+
+module.exports = { CHROMIUM, CHROMIUM_ARGS, ARTIFACTS, chromiumOrSkip, openBrowser, artifact, showSidebarTab, stepsInOrder };

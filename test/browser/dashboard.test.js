@@ -16,7 +16,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { makeUserDir, linkPackage, startNodeRed, removeDir, isOwnArtifact, RED } = require('./node-red-process');
-const { ARTIFACTS, chromiumOrSkip, openBrowser, artifact } = require('./chromium');
+const { ARTIFACTS, chromiumOrSkip, openBrowser, artifact, stepsInOrder } = require('./chromium');
 const { listenOpen } = require('../lib/net-fixtures');
 const { readExample, pointAt, nodeOf, assertLoopbackOnly, DASHBOARD_NAME, DASHBOARD_DIR } = require('../lib/examples-flows');
 
@@ -80,22 +80,7 @@ describe(`Dashboard 2.0 status board (example 19) in a real browser (chromium, $
     });
 
     // The steps build on each other: after a failure the rest are skipped, not failed again.
-    let failedStep;
-    beforeEach(function () {
-        if (failedStep) {
-            console.log(`      skipped: the earlier step "${failedStep}" failed`);
-            this.skip();
-        }
-    });
-
-    afterEach(async function () {
-        if (this.currentTest.state === 'failed') {
-            failedStep = this.currentTest.title;
-            const name = `failed-dashboard-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`;
-            if (page) await page.screenshot({ path: artifact(`${name}.png`) }).catch(() => {});
-            if (red) fs.writeFileSync(artifact(`${name}.node-red.log`), red.log);
-        }
-    });
+    stepsInOrder('dashboard-', () => ({ page, red }));
 
     /** The board's address on Node-RED: the ui-base's path and the ui-page's (/dashboard/port-check). */
     function dashboardPath() {

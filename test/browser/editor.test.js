@@ -13,7 +13,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { ROOT, PACKAGE_NAME, RED, isOwnArtifact, makeUserDir, linkPackage, startNodeRed, removeDir } = require('./node-red-process');
-const { ARTIFACTS, chromiumOrSkip, openBrowser, artifact, showSidebarTab: showTab } = require('./chromium');
+const { ARTIFACTS, chromiumOrSkip, openBrowser, artifact, showSidebarTab: showTab, stepsInOrder } = require('./chromium');
 const { listenOpen, closedPort } = require('../lib/net-fixtures');
 
 const README_IMAGE = path.join(ROOT, 'docs', 'images', 'port-check-flow.png');
@@ -77,22 +77,7 @@ describe(`editor in a real browser (chromium, ${RED.label})`, function () {
     });
 
     // The steps build on each other: after a failure the rest are skipped, not failed again.
-    let failedStep;
-    beforeEach(function () {
-        if (failedStep) {
-            console.log(`      skipped: the earlier step "${failedStep}" failed`);
-            this.skip();
-        }
-    });
-
-    afterEach(async function () {
-        if (this.currentTest.state === 'failed' && page) {
-            failedStep = this.currentTest.title;
-            const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-            await page.screenshot({ path: artifact(`failed-${name}.png`) }).catch(() => {});
-            if (red) fs.writeFileSync(artifact(`failed-${name}.node-red.log`), red.log);
-        }
-    });
+    stepsInOrder('', () => ({ page, red }));
 
     async function openEditor() {
         await page.goto(red.url + '/', { waitUntil: 'domcontentloaded', timeout: 60000 });
