@@ -55,9 +55,16 @@ function ephemeralLow() {
  * falls back to 0). Resolves with { host, ports (sorted), close() }.
  */
 function startListeners(wanted, host = '127.0.0.1') {
-    const child = spawn(process.execPath, ['-e', SERVER_PROGRAM, JSON.stringify([host, wanted, ephemeralLow()])], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    return startServerProcess(SERVER_PROGRAM, [host, wanted, ephemeralLow()], host);
+}
+
+/**
+ * Runs `program` (node -e) with `args` as JSON in argv[1]: it listens, then
+ * prints its ports as one JSON line. Resolves with { host, ports (sorted),
+ * pid, close() }.
+ */
+function startServerProcess(program, args, host) {
+    const child = spawn(process.execPath, ['-e', program, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] });
     return new Promise((resolve, reject) => {
         let out = '';
         child.once('error', reject);
@@ -70,6 +77,7 @@ function startListeners(wanted, host = '127.0.0.1') {
             resolve({
                 host,
                 ports,
+                pid: child.pid,
                 close: () => new Promise((done) => {
                     if (child.exitCode !== null) return done();
                     child.once('exit', () => done());
@@ -80,4 +88,4 @@ function startListeners(wanted, host = '127.0.0.1') {
     });
 }
 
-module.exports = { startListeners, SERVICE_PORT };
+module.exports = { startListeners, startServerProcess, SERVICE_PORT };

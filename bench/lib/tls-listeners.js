@@ -10,7 +10,8 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
+const { startServerProcess } = require('./listeners');
 
 const SERVER_PROGRAM = `
 const fs = require('fs');
@@ -53,30 +54,7 @@ function selfSignedCertificate() {
  * { host, ports (sorted), pid, close() }.
  */
 function startTlsListeners(count, { cert, key }, host = '127.0.0.1') {
-    const child = spawn(process.execPath, ['-e', SERVER_PROGRAM, JSON.stringify([host, count, cert, key])], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    return new Promise((resolve, reject) => {
-        let out = '';
-        child.once('error', reject);
-        child.once('exit', (code) => reject(new Error(`TLS listener process exited (${code}) before listening`)));
-        child.stdout.on('data', (chunk) => {
-            out += chunk;
-            if (!out.includes('\n')) return;
-            child.removeAllListeners('exit');
-            const ports = JSON.parse(out).sort((a, b) => a - b);
-            resolve({
-                host,
-                ports,
-                pid: child.pid,
-                close: () => new Promise((done) => {
-                    if (child.exitCode !== null) return done();
-                    child.once('exit', () => done());
-                    child.kill('SIGKILL');
-                }),
-            });
-        });
-    });
+    return startServerProcess(SERVER_PROGRAM, [host, count, cert, key], host);
 }
 
 module.exports = { startTlsListeners, selfSignedCertificate };
