@@ -3,8 +3,9 @@
 // free loopback port with a throwaway configuration in a directory of the
 // test's own, and stopped (and its directory removed) by `stop()`:
 // OpenSSH's sshd, redis-server, Dovecot (IMAP and POP3 with STARTTLS),
-// PostgreSQL (with SSL), Postfix (SMTP with STARTTLS) and vsftpd (FTP with
-// AUTH TLS). `missing(name)` says why one cannot run here (a
+// PostgreSQL (with SSL), Postfix (SMTP with STARTTLS), vsftpd (FTP with
+// AUTH TLS), MariaDB, Mosquitto (MQTT) and Python's http.server.
+// `missing(name)` says why one cannot run here (a
 // test skips with that reason, or fails under CI=true, where .ci/run
 // installs them).
 const fs = require('fs');
@@ -21,6 +22,9 @@ const BINARIES = {
     postgres: '/usr/lib/postgresql/15/bin/postgres',
     postfix: '/usr/sbin/postfix',
     vsftpd: '/usr/sbin/vsftpd',
+    mariadb: '/usr/sbin/mariadbd',
+    mosquitto: '/usr/sbin/mosquitto',
+    http: '/usr/bin/python3',
 };
 /** Servers that only root can start (Postfix's master, vsftpd's listener: both drop privileges per connection). */
 const ROOT_ONLY = new Set(['sshd', 'postgres', 'postfix', 'vsftpd']);
@@ -317,6 +321,46 @@ vsftpd_log_file=${path.join(dir, 'log')}
     return { port, stop: stopper(child, dir) };
 }
 
+const asRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * MariaDB with a data directory of its own (mariadb-install-db, the default
+ * grant tables), its socket and pid file beside it, TCP on a loopback port.
+ * --no-defaults: nothing of /etc/mysql. As root it runs as root (--user=root).
+ */
+async function startMariadb() {
+    const dir = tempDir('mariadb');
+    const data = path.join(dir, 'data');
+    const user = asRoot() ? ['--user=root'] : [];
+    execFileSync(which('/usr/bin/mariadb-install-db') || which('/usr/bin/mysql_install_db'),
+        ['--no-defaults', `--datadir=${data}`, '--skip-test-db', ...user], { stdio: 'ignore' });
+    const port = await freePort();
+    const child = startProcess(which(BINARIES.mariadb), ['--no-defaults', `--datadir=${data}`, `--socket=${path.join(dir, 'sock')}`,
+        `--pid-file=${path.join(dir, 'pid')}`, `--port=${port}`, '--bind-address=127.0.0.1', '--skip-networking=0', ...user]);
+    await listening(port, child, 30000);
+    return { port, stop: stopper(child, dir) };
+}
+
+/** Mosquitto (MQTT 3.1.1 and 5) on a loopback port, anonymous clients allowed, nothing kept on disk. */
+async function startMosquitto() {
+    const dir = tempDir('mosquitto');
+    const port = await freePort();
+    const config = path.join(dir, 'mosquitto.conf');
+    fs.writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
+    const child = startProcess(which(BINARIES.mosquitto), ['-c', config]);
+    await listening(port, child);
+    return { port, stop: stopper(child, dir) };
+}
+
+/** Python's http.server on a loopback port, serving an empty directory. */
+async function startHttpServer() {
+    const dir = tempDir('http');
+    const port = await freePort();
+    const child = startProcess(which(BINARIES.http), ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', dir, String(port)]);
+    await listening(port, child);
+    return { port, stop: stopper(child, dir) };
+}
+
 /** In a mocha `before`: starts the server, or skips (fails under CI=true) with why it cannot run here. */
 async function serverOr(context, name, start) {
     const why = missing(name);
@@ -328,4 +372,5 @@ async function serverOr(context, name, start) {
     return start();
 }
 
-module.exports = { missing, freePort, serverOr, startSshd, startRedis, startDovecot, startPostgres, startPostfix, startVsftpd };
+module.exports = { missing, freePort, serverOr, startSshd, startRedis, startDovecot, startPostgres, startPostfix, startVsftpd,
+    startMariadb, startMosquitto, startHttpServer };

@@ -2,17 +2,35 @@
 // Service checks against real servers from Debian (test/lib/services.js),
 // each started by the test on a loopback port with a throwaway
 // configuration: OpenSSH's sshd, Redis, Dovecot (IMAP and POP3 with
-// STARTTLS), PostgreSQL (with SSL), Postfix (SMTP with STARTTLS) and
-// vsftpd (FTP with AUTH TLS). The TLS certificates are the test
+// STARTTLS), PostgreSQL (with SSL), Postfix (SMTP with STARTTLS), vsftpd
+// (FTP with AUTH TLS), MariaDB (the preset mysql), Mosquitto (mqtt) and
+// Python's http.server (http). The TLS certificates are the test
 // CA's (test/lib/certs.js), trusted through NODE_EXTRA_CA_CERTS in the
 // child process the node runs in. A server that is not installed skips its
 // tests with the reason, or fails them under CI=true (.ci/run installs them).
 const assert = require('assert');
+const net = require('net');
 const { makeCertificates } = require('../lib/certs');
 const { runFlow } = require('../lib/flow-run');
 const services = require('../lib/services');
 
 const { serverOr } = services;
+
+/** The first packet a MySQL/MariaDB server sends (its Handshake), read here without the node. */
+function greetingOf(port) {
+    return new Promise((resolve, reject) => {
+        let got = Buffer.alloc(0);
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('data', (chunk) => {
+            got = Buffer.concat([got, chunk]);
+            if (got.length >= 4 && got.length >= 4 + got.readUIntLE(0, 3)) {
+                socket.destroy();
+                resolve(got.subarray(0, 4 + got.readUIntLE(0, 3)));
+            }
+        });
+        socket.on('error', reject);
+    });
+}
 
 describe('service checks: real servers', function () {
     this.timeout(60000);
@@ -150,6 +168,98 @@ describe('service checks: real servers', function () {
             const { outcomes: [preset] } = await run({ preset: 'ftp' }, [{ p: vsftpd.port }]);
             assert.strictEqual(preset.payload, true, JSON.stringify(preset.portCheck));
             assert.match(preset.portCheck.service.banner, /^220 \(vsFTPd 3\./);
+        });
+    });
+
+    describe('MariaDB: the preset mysql', function () {
+        let mariadb;
+        let http;
+        before(async function () {
+            mariadb = await serverOr(this, 'mariadb', services.startMariadb);
+            http = await serverOr(this, 'http', services.startHttpServer);
+        });
+        after(async function () {
+            if (mariadb) await mariadb.stop();
+            if (http) await http.stop();
+        });
+
+        it('true against MariaDB: its Handshake (protocol 10); the banner is the printable part of the packet header', async function () {
+            const greeting = await greetingOf(mariadb.port);
+            // 3 bytes of length, the sequence number 0, protocol 10, the version (NUL-terminated).
+            assert.strictEqual(greeting[4], 0x0a);
+            assert.match(greeting.toString('latin1', 5, greeting.indexOf(0, 5)), /^5\.5\.5-10\.\d+\.\d+-MariaDB/);
+            const { outcomes: [mysql] } = await run({ preset: 'mysql' }, [{ p: mariadb.port }]);
+            assert.deepStrictEqual([mysql.payload, mysql.portCheck.state], [true, 'open'], JSON.stringify(mysql.portCheck));
+            // The banner is the first line: protocol 10 is the byte 0x0a, a newline, so it ends there, before the
+            // version; what is left is the length byte, when printable (0x64, "d", for 10.11.19-MariaDB-0+deb12u1).
+            const header = greeting.toString('latin1', 0, 4).replace(/[^\x20-\x7e]/g, '');
+            assert.deepStrictEqual(mysql.portCheck.service, header ? { ok: true, banner: header } : { ok: true });
+        });
+
+        it('false against http.server, which waits for a request: NO_ANSWER at the timeout', async function () {
+            const { outcomes: [notMysql] } = await run({ preset: 'mysql' }, [{ p: http.port }]);
+            assert.deepStrictEqual([notMysql.payload, notMysql.portCheck.state], [false, 'open']);
+            assert.deepStrictEqual(notMysql.portCheck.service, { ok: false, reason: 'NO_ANSWER', detail: 'no answer before the timeout' });
+        });
+    });
+
+    describe('Mosquitto: the preset mqtt', function () {
+        let mosquitto;
+        let http;
+        before(async function () {
+            mosquitto = await serverOr(this, 'mosquitto', services.startMosquitto);
+            http = await serverOr(this, 'http', services.startHttpServer);
+        });
+        after(async function () {
+            if (mosquitto) await mosquitto.stop();
+            if (http) await http.stop();
+        });
+
+        it('true against Mosquitto: CONNECT answered by a CONNACK (20 02 00 00, nothing printable: no banner)', async function () {
+            const { outcomes: [mqtt] } = await run({ preset: 'mqtt' }, [{ p: mosquitto.port }]);
+            assert.deepStrictEqual([mqtt.payload, mqtt.portCheck.state], [true, 'open'], JSON.stringify(mqtt.portCheck));
+            assert.deepStrictEqual(mqtt.portCheck.service, { ok: true });
+        });
+
+        it('false against http.server: UNEXPECTED_ANSWER, its 400 page for the CONNECT read as a request', async function () {
+            // http.server reads a line up to the CONNECT's 0x0a (the client id's length): a request of HTTP/0.9,
+            // answered by an error page without a status line, and the connection closed.
+            const { outcomes: [notMqtt] } = await run({ preset: 'mqtt' }, [{ p: http.port }]);
+            assert.deepStrictEqual([notMqtt.payload, notMqtt.portCheck.state], [false, 'open']);
+            assert.deepStrictEqual(notMqtt.portCheck.service,
+                { ok: false, reason: 'UNEXPECTED_ANSWER', detail: 'closed without a match', banner: '<!DOCTYPE HTML>' });
+        });
+    });
+
+    describe("Python's http.server: the preset http", function () {
+        let http;
+        let redis;
+        let mosquitto;
+        before(async function () {
+            http = await serverOr(this, 'http', services.startHttpServer);
+            redis = await serverOr(this, 'redis', services.startRedis);
+            mosquitto = await serverOr(this, 'mosquitto', services.startMosquitto);
+        });
+        after(async function () {
+            for (const server of [http, redis, mosquitto]) if (server) await server.stop();
+        });
+
+        it('true against http.server: HEAD / answered HTTP/1.0 200 OK', async function () {
+            const { outcomes: [ok] } = await run({ preset: 'http' }, [{ p: http.port }]);
+            assert.deepStrictEqual([ok.payload, ok.portCheck.state], [true, 'open'], JSON.stringify(ok.portCheck));
+            assert.deepStrictEqual(ok.portCheck.service, { ok: true, banner: 'HTTP/1.0 200 OK' });
+        });
+
+        it('false against Redis (UNEXPECTED_ANSWER, its -ERR for HEAD) and Mosquitto (NO_ANSWER, a reset)', async function () {
+            const { outcomes: [notHttp] } = await run({ preset: 'http' }, [{ p: redis.port }]);
+            assert.deepStrictEqual([notHttp.payload, notHttp.portCheck.state], [false, 'open']);
+            const { ok, reason, detail, banner } = notHttp.portCheck.service;
+            assert.deepStrictEqual([ok, reason, detail], [false, 'UNEXPECTED_ANSWER', 'no match before the timeout']);
+            assert.match(banner, /^-ERR unknown command 'HEAD'/);
+            // Mosquitto reads one byte ("H", no packet type it accepts first) and closes with the rest unread: a reset.
+            const { outcomes: [reset] } = await run({ preset: 'http' }, [{ p: mosquitto.port }]);
+            assert.deepStrictEqual([reset.payload, reset.portCheck.state], [false, 'open']);
+            assert.deepStrictEqual(reset.portCheck.service, { ok: false, reason: 'NO_ANSWER', detail: 'ECONNRESET' });
         });
     });
 });
