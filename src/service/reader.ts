@@ -9,10 +9,22 @@ import type { Duplex } from 'stream';
 /** The most a service check reads of one answer. */
 export const MAX_BYTES = 4096;
 
-/** The first line of an answer, printable characters only (others dropped), at most 200. */
+/** Text in a binary answer worth showing: four or more printable characters in a row. */
+const TEXT_RUN = /[\x20-\x7e\t]{4,}/;
+
+/**
+ * What a user is shown of an answer, printable characters only, at most
+ * 200: its first line; or, when that line holds bytes no text protocol
+ * sends (a binary protocol), the first run of text in the answer (a MySQL
+ * greeting's server version comes after a packet header whose protocol
+ * byte, 10, is a newline). A binary answer with no such run shows what of
+ * its first line is printable.
+ */
 export function bannerOf(text: string): string | undefined {
-    const line = text.split(/\r?\n/)[0].replace(/[^\x20-\x7e]/g, '').trim();
-    return line === '' ? undefined : line.slice(0, 200);
+    const line = text.split(/\r?\n/)[0];
+    const binary = /[^\x20-\x7e\t]/.test(line);
+    const shown = (binary ? (TEXT_RUN.exec(text)?.[0] ?? line) : line).replace(/\t/g, ' ').replace(/[^\x20-\x7e]/g, '').trim();
+    return shown === '' ? undefined : shown.slice(0, 200);
 }
 
 export type ReadEnd = 'matched' | 'closed' | 'full';

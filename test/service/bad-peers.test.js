@@ -105,6 +105,18 @@ describe('service checks: misbehaving peers, and the node around them', function
         }
     });
 
+    it('a binary greeting: the banner is its first run of text, not the header before it', async function () {
+        // A header of binary bytes, a newline among them, then text: as a MySQL server greets.
+        const greeting = Buffer.concat([Buffer.from([0x2a, 0x00, 0x00, 0x00, 0x0a]), Buffer.from('8.0.36-test\0'), Buffer.from([0x01, 0x02, 0x0a])]);
+        const binary = await peer((socket) => socket.end(greeting));
+        try {
+            const { msg } = await checkOne({ expect: '^[\\s\\S]{3}\\x00\\x0a' }, binary.port);
+            assert.deepStrictEqual([msg.payload, msg.portCheck.service], [true, { ok: true, banner: '8.0.36-test' }]);
+        } finally {
+            await binary.close();
+        }
+    });
+
     it('an Expect that cannot compile: "Invalid option" for each message, and the node goes on', async function () {
         const t = await start({ port: String(open.port), expect: '(unclosed' });
         t.node.receive({});
