@@ -5,7 +5,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { ROOT, artifactName } = require('./node-red-process');
+const { ROOT, artifactName, isOwnArtifact } = require('./node-red-process');
 
 const CHROMIUM = process.env.PORT_CHECK_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
@@ -87,11 +87,19 @@ async function showSidebarTab(page, id, wait = { timeout: 30000 }) {
 /**
  * For a suite whose tests are steps of one session, in order: once a step
  * fails, the rest say so and skip, and the failed step leaves a screenshot
- * and Node-RED's log in test/artifacts/ (failed-PREFIX...). `current()`
+ * and Node-RED's log in test/artifacts/ (failed-PREFIX..., the last run's
+ * removed first). `current()`
  * gives the suite's { page, red } as they are at that moment.
  */
 function stepsInOrder(prefix, current) {
     let failedStep;
+    before(function () {
+        // The last run's failures of this suite (on this Node-RED) are not this run's.
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        for (const file of fs.readdirSync(ARTIFACTS)) {
+            if (file.startsWith(`failed-${prefix}`) && isOwnArtifact(file)) fs.rmSync(path.join(ARTIFACTS, file));
+        }
+    });
     beforeEach(function () {
         if (!failedStep) return;
         console.log(`      skipped: the earlier step "${failedStep}" failed`);

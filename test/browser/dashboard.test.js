@@ -15,8 +15,8 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { makeUserDir, linkPackage, startNodeRed, removeDir, isOwnArtifact, RED } = require('./node-red-process');
-const { ARTIFACTS, chromiumOrSkip, openBrowser, artifact, stepsInOrder } = require('./chromium');
+const { makeUserDir, linkPackage, startNodeRed, removeDir, RED } = require('./node-red-process');
+const { chromiumOrSkip, openBrowser, artifact, stepsInOrder } = require('./chromium');
 const { listenOpen } = require('../lib/net-fixtures');
 const { readExample, pointAt, nodeOf, assertLoopbackOnly, DASHBOARD_NAME, DASHBOARD_DIR } = require('../lib/examples-flows');
 
@@ -54,10 +54,6 @@ describe(`Dashboard 2.0 status board (example 19) in a real browser (chromium, $
     before(async function () {
         chromiumOrSkip(this);
         this.timeout(120000);
-        fs.mkdirSync(ARTIFACTS, { recursive: true });
-        for (const file of fs.readdirSync(ARTIFACTS)) {
-            if (file.startsWith('failed-dashboard-') && isOwnArtifact(file)) fs.rmSync(path.join(ARTIFACTS, file));
-        }
         for (const name of SERVICES) servers.set(name, await listenOpen('127.0.0.1'));
 
         const userDir = makeUserDir('port-check-dashboard-');

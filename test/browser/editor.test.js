@@ -12,8 +12,8 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { ROOT, PACKAGE_NAME, RED, isOwnArtifact, makeUserDir, linkPackage, startNodeRed, removeDir } = require('./node-red-process');
-const { ARTIFACTS, chromiumOrSkip, openBrowser, artifact, showSidebarTab: showTab, stepsInOrder } = require('./chromium');
+const { ROOT, PACKAGE_NAME, RED, makeUserDir, linkPackage, startNodeRed, removeDir } = require('./node-red-process');
+const { chromiumOrSkip, openBrowser, artifact, showSidebarTab: showTab, stepsInOrder } = require('./chromium');
 const { listenOpen, closedPort } = require('../lib/net-fixtures');
 
 const README_IMAGE = path.join(ROOT, 'docs', 'images', 'port-check-flow.png');
@@ -44,10 +44,6 @@ describe(`editor in a real browser (chromium, ${RED.label})`, function () {
     before(async function () {
         chromiumOrSkip(this);
         this.timeout(120000);
-        fs.mkdirSync(ARTIFACTS, { recursive: true });
-        for (const file of fs.readdirSync(ARTIFACTS)) {
-            if (file.startsWith('failed-') && isOwnArtifact(file)) fs.rmSync(path.join(ARTIFACTS, file));
-        }
         openServer = await listenOpen();
         closed = await closedPort();
 
@@ -77,7 +73,7 @@ describe(`editor in a real browser (chromium, ${RED.label})`, function () {
     });
 
     // The steps build on each other: after a failure the rest are skipped, not failed again.
-    stepsInOrder('', () => ({ page, red }));
+    stepsInOrder('editor-', () => ({ page, red }));
 
     async function openEditor() {
         await page.goto(red.url + '/', { waitUntil: 'domcontentloaded', timeout: 60000 });
