@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run test:matrix`: the helper-level suites (the node in a Node-RED
-// runtime through node-red-node-test-helper, the probe, the parsing) against
-// each major version of Node-RED this package claims to support.
+// runtime through node-red-node-test-helper, the probe, the parsing, DNS,
+// the service checks against real servers, the example flows) against each
+// major version of Node-RED this package claims to support. (The examples
+// found that Node-RED 3's Catch node does not copy msg.error.code.)
 //
 // For each version, node-red@N, node-red-node-test-helper and mocha are
 // installed once into .matrix/node-red-N/ (gitignored; kept between runs,
@@ -27,7 +29,7 @@ const { spawn, spawnSync } = require('child_process');
 const ROOT = path.resolve(__dirname, '..');
 const CACHE = path.join(ROOT, '.matrix');
 const DIR_VARIABLE = 'PORT_CHECK_NODE_RED_DIR';
-const SUITES = ['test/node/**/*.test.js', 'test/probe/**/*.test.js', 'test/parse/**/*.test.js'];
+const SUITES = ['test/node/**/*.test.js', 'test/probe/**/*.test.js', 'test/parse/**/*.test.js', 'test/dns/**/*.test.js', 'test/service/**/*.test.js', 'test/examples/**/*.test.js'];
 const VERSIONS = [
     { major: 3, packages: ['node-red@3', 'node-red-node-test-helper@^0.3.6', 'mocha@^11'] },
     { major: 4, packages: ['node-red@4', 'node-red-node-test-helper@^0.3.6', 'mocha@^11'] },
