@@ -80,7 +80,14 @@
 
     /** Send's escapes: a backslash goes before r, n, t, 0, another backslash, or x and two hex digits (src/parse/service.ts). */
     function isValidEscapes(text) {
-        return typeof text === "string" && !/\\(?![rnt0\\]|x[0-9a-fA-F]{2})/.test(text.replace(/\\\\/g, ""));
+        if (typeof text !== "string") { return false; }
+        // Read from left to right, as the runtime does: in \xA\\A the \xA is bad (one hex digit); dropping the \\ first would make it \xAA.
+        var escape = /\\(x[0-9a-fA-F]{2}|[rnt0\\])?/g;
+        var match;
+        while ((match = escape.exec(text)) !== null) {
+            if (match[1] === undefined) { return false; }
+        }
+        return true;
     }
 
     /** Expect: a regular expression that compiles. */
