@@ -23,7 +23,7 @@ const flow = [
     await load(flow, [catchNode]);
     const out = collect('out');
     const caught = collect('caught');
-    const giveBackFds = useUpFileDescriptors();
+    const giveBackFds = await useUpFileDescriptors();
     helper.getNode('pc').receive({ payload: 'starved' });
     await caught.waitFor(1).catch(() => {});
     const sent = out.messages.length;

@@ -7,11 +7,11 @@ const { probePort } = require('../../lib/probe/pool.js');
 const { parseHost } = require('../../lib/parse/hosts.js');
 
 const port = Number(process.argv[2]);
-const giveBackFds = useUpFileDescriptors();
-probePort(parseHost('127.0.0.1'), port, 2000).then((result) => {
+(async () => {
+    const giveBackFds = await useUpFileDescriptors();
+    const result = await probePort(parseHost('127.0.0.1'), port, 2000);
     giveBackFds();
-    return probePort(parseHost('127.0.0.1'), port, 2000).then((afterFreeing) => {
-        const error = result.error && { code: result.error.code, systemCode: result.error.systemCode };
-        process.stdout.write(JSON.stringify({ state: result.state, error, afterFreeing: { state: afterFreeing.state } }));
-    });
-});
+    const afterFreeing = await probePort(parseHost('127.0.0.1'), port, 2000);
+    const error = result.error && { code: result.error.code, systemCode: result.error.systemCode };
+    process.stdout.write(JSON.stringify({ state: result.state, error, afterFreeing: { state: afterFreeing.state } }));
+})();

@@ -3,10 +3,12 @@
 // IP, Port and Timeout come from the message, wired to one output and one
 // Catch node, and an open port served by a child process (so that the
 // accepted sockets do not count among this process's handles).
+const assert = require('assert');
 const { spawn } = require('child_process');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const { helper, load } = require('./node-red');
 const { closedPort, filteredPort } = require('./net-fixtures');
+const { watchNode, waitUntil } = require('./reliability-harness');
 
 // Node ids no generated property value will equal (Node-RED takes a
 // property whose value is a node's id for a reference to that node).
@@ -106,4 +108,38 @@ function loopbackTargets() {
     return targets;
 }
 
-module.exports = { messageDrivenFlow, loadFlow, sink, openPortProcess, loopbackTargets, helper, IDS };
+/**
+ * One generated config's run (test/reliability/fuzz*.test.js): sends the
+ * `messages` to `node` (of a flow of messageDrivenFlow), waits until all
+ * are settled (at most `soonMs` when some may wait out a long valid delay or
+ * rate: `settlesSoon` false) and delivered, then redeploys: nothing is sent
+ * or done after it, each message is done once and sent at most once.
+ * Resolves with the sinks and how many the redeploy settled.
+ */
+async function settleThenRedeploy(node, messages, { settlesSoon, soonMs, where }) {
+    const watcher = watchNode(node);
+    const out = sink('out');
+    const caught = sink('caught');
+    const ids = messages.map((msg) => {
+        node.receive(msg);
+        return msg._msgid;
+    });
+    const settled = () => watcher.settledCount >= messages.length;
+    await waitUntil(settled, settlesSoon ? soonMs : 150, () => `${where}: ${watcher.settledCount} settled`).catch((err) => {
+        if (settlesSoon) throw err;
+    });
+    // What was settled has reached the output or the Catch node (delivery is asynchronous).
+    await waitUntil(() => out.total + caught.total >= watcher.settledCount, 3000,
+        () => `${where}: ${watcher.settledCount} settled, ${out.total + caught.total} delivered`);
+    // A redeploy: whatever still waits is settled now, and nothing is sent after.
+    const before = watcher.settledCount;
+    await helper.unload();
+    watcher.markClosed();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepStrictEqual(watcher.late, [], `${where}: nothing sent or done after the redeploy`);
+    for (const id of ids) assert.strictEqual(watcher.completes.get(id)?.count, 1, `${where}: message ${id} done once`);
+    for (const [id, c] of watcher.sends) assert.strictEqual(c, 1, `${where}: ${id} sent ${c} times`);
+    return { out, caught, settledByRedeploy: watcher.settledCount - before };
+}
+
+module.exports = { messageDrivenFlow, loadFlow, sink, settleThenRedeploy, openPortProcess, loopbackTargets, helper, IDS };

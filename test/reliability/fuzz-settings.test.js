@@ -17,12 +17,12 @@ const net = require('net');
 const tls = require('tls');
 const fs = require('fs');
 const fc = require('fast-check');
-const { helper, loadFlow, sink, messageDrivenFlow } = require('../lib/reliability-flows');
+const { helper, loadFlow, messageDrivenFlow, settleThenRedeploy } = require('../lib/reliability-flows');
 const { closedPort } = require('../lib/net-fixtures');
 const { makeCertificates } = require('../lib/certs');
 const { migrate, readOptions } = require('../../lib/node/config.js');
 const {
-    scale, assertErrorText, watchNode, waitUntil, guardConnects, watchProcessFailures, SOAK,
+    scale, assertErrorText, guardConnects, watchProcessFailures, SOAK,
 } = require('../lib/reliability-harness');
 
 const CONFIG_RUNS = scale(60, 600);
@@ -160,33 +160,14 @@ describe('reliability: bad service and network settings (property-based)', funct
 
             await loadFlow(flowJson);
             const node = helper.getNode(NODE_ID);
-            const watcher = watchNode(node);
-            const out = sink('out');
-            const caught = sink('caught');
             const inputs = [
                 { n: 0, h: '127.0.0.1', p: plain.port, t: 1, state: 'open' },
                 { n: 1, h: '127.0.0.1', p: secure.port, t: 1, state: 'open' },
                 { n: 2, h: '127.0.0.1', p: refused, t: 1, state: 'closed' },
             ];
-            const ids = inputs.map(({ n, h, p, t }) => {
-                const msg = { n, h, p, t };
-                node.receive(msg);
-                return msg._msgid;
-            });
-            const settled = () => watcher.settledCount >= inputs.length;
-            await waitUntil(settled, settlesSoon ? 8000 : 300, () => `${where}: ${watcher.settledCount} settled`).catch((err) => {
-                if (settlesSoon) throw err;
-            });
-            await waitUntil(() => out.total + caught.total >= watcher.settledCount, 3000,
-                () => `${where}: ${watcher.settledCount} settled, ${out.total + caught.total} delivered`);
-            const before = watcher.settledCount;
-            await helper.unload();
-            watcher.markClosed();
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            assert.deepStrictEqual(watcher.late, [], `${where}: nothing sent or done after the redeploy`);
-            for (const id of ids) assert.strictEqual(watcher.completes.get(id)?.count, 1, `${where}: message ${id} done once`);
-            for (const [id, c] of watcher.sends) assert.strictEqual(c, 1, `${where}: ${id} sent ${c} times`);
-            tally.redeploy += watcher.settledCount - before;
+            const { out, caught, settledByRedeploy } = await settleThenRedeploy(node, inputs.map(({ n, h, p, t }) => ({ n, h, p, t })),
+                { settlesSoon, soonMs: 8000, where });
+            tally.redeploy += settledByRedeploy;
             tally[configError ? 'invalid' : 'valid']++;
 
             for (const input of inputs) {

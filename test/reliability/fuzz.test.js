@@ -20,7 +20,7 @@
 const assert = require('assert');
 const net = require('net');
 const fc = require('fast-check');
-const { helper, loadFlow, sink, openPortProcess } = require('../lib/reliability-flows');
+const { helper, loadFlow, sink, openPortProcess, settleThenRedeploy } = require('../lib/reliability-flows');
 const { closedPort } = require('../lib/net-fixtures');
 // The parsers, by the names the cases use.
 const ports = {
@@ -458,34 +458,14 @@ describe('reliability: bad input (property-based)', function () {
                 const settlesSoon = optionsError || shortDelays;
                 await loadFlow(flowJson);
                 const node = helper.getNode('rel-cfg-5e1f');
-                const watcher = watchNode(node);
-                const out = sink('out');
-                const caught = sink('caught');
                 const inputs = [
                     { n: 0, h: '127.0.0.1', p: open.port, t: 1 },
                     { n: 1, h: 'localhost', p: refused, t: 1 },
                     { n: 2, h: '127.0.0.1', p: '80abc', t: 1 },
                 ];
-                const ids = inputs.map((msg) => {
-                    node.receive(msg);
-                    return msg._msgid;
-                });
-                const settled = () => watcher.settledCount >= inputs.length;
-                await waitUntil(settled, settlesSoon ? 5000 : 150, () => `${where}: ${watcher.settledCount} settled`).catch((err) => {
-                    if (settlesSoon) throw err;
-                });
-                // What was settled has reached the output or the Catch node (delivery is asynchronous).
-                await waitUntil(() => out.total + caught.total >= watcher.settledCount, 3000,
-                    () => `${where}: ${watcher.settledCount} settled, ${out.total + caught.total} delivered`);
-                // A redeploy: whatever still waits in a delay is settled now, and nothing is sent after.
-                const before = watcher.settledCount;
-                await helper.unload();
-                watcher.markClosed();
-                await new Promise((resolve) => setTimeout(resolve, 20));
-                assert.deepStrictEqual(watcher.late, [], `${where}: nothing sent or done after the redeploy`);
-                for (const id of ids) assert.strictEqual(watcher.completes.get(id)?.count, 1, `${where}: message ${id} done once`);
-                for (const [id, c] of watcher.sends) assert.strictEqual(c, 1, `${where}: ${id} sent ${c} times`);
-                tally.settledByRedeploy += watcher.settledCount - before;
+                const { out, caught, settledByRedeploy } = await settleThenRedeploy(node, inputs.map((msg) => ({ ...msg })),
+                    { settlesSoon, soonMs: 5000, where });
+                tally.settledByRedeploy += settledByRedeploy;
                 for (const msg of inputs) {
                     const sent = out.byN.get(msg.n) || [];
                     const raised = caught.byN.get(msg.n) || [];
