@@ -32,8 +32,14 @@ export interface DnsResolverOptions {
     deadlineMs?: number;
 }
 
-/** The longest a lookup runs before it fails as "the DNS server did not answer". */
+/**
+ * The longest a lookup runs before it fails as "the DNS server did not
+ * answer", unless a waiter's Timeout is longer: then it runs that long,
+ * asking again when c-ares gives up on a silent server before then.
+ */
 const LOOKUP_DEADLINE_MS = 5000;
+/** A silent server is asked again only after this long waiting, and only with this long left. */
+const REASK_AFTER_MS = 250;
 /** How long an answer is kept, within its TTL. */
 const MIN_TTL_MS = 1000;
 const MAX_TTL_MS = 3600_000;
@@ -52,6 +58,12 @@ const MAX_QUERIES_IN_FLIGHT = 256;
 
 /** What DNS said of a name, kept until `expiresAt`. */
 type Answer = { addresses: DnsAddress[]; expiresAt: number } | { code: string; expiresAt: number };
+
+/** A lookup under way: who waits for it, and until when it goes on. */
+interface Waiting {
+    callbacks: Array<Parameters<Lookup>[1]>;
+    deadlineAt: number;
+}
 
 /** Codes that mean "this name (of this type) does not exist": the next search name is tried. */
 const NOT_FOUND = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN', 'ENONAME']);
@@ -90,7 +102,7 @@ export class DnsResolver {
     private readonly systemConcurrency: number;
     private readonly deadlineMs: number;
     private readonly cache = new Map<string, Answer>();
-    private readonly waiting = new Map<string, Array<Parameters<Lookup>[1]>>();
+    private readonly waiting = new Map<string, Waiting>();
     private systemRunning = 0;
     private readonly systemQueue: Array<() => void> = [];
     private queriesInFlight = 0;
@@ -106,7 +118,7 @@ export class DnsResolver {
     }
 
     /** The probe's Lookup: calls back once, with the addresses in the runtime's order, or an error with a code. */
-    readonly lookup: Lookup = (name, callback) => {
+    readonly lookup: Lookup = (name, callback, timeoutMs = 0) => {
         const now = performance.now();
         const fromFile = this.files.hostsEntry(name, now);
         if (fromFile) return callback(null, getDefaultResultOrder() === 'verbatim' ? fromFile.slice() : preferredOrder(fromFile));
@@ -114,13 +126,16 @@ export class DnsResolver {
         const key = canonicalName(name);
         const known = this.cache.get(key);
         if (known && known.expiresAt > now) return this.answer(known, name, callback);
-        const waiters = this.waiting.get(key);
-        if (waiters) {
-            waiters.push(callback);
+        const deadlineAt = now + Math.max(this.deadlineMs, timeoutMs);
+        const waiting = this.waiting.get(key);
+        if (waiting) {
+            waiting.callbacks.push(callback);
+            waiting.deadlineAt = Math.max(waiting.deadlineAt, deadlineAt);
             return;
         }
-        this.waiting.set(key, [callback]);
-        this.resolve(name, now);
+        const started: Waiting = { callbacks: [callback], deadlineAt };
+        this.waiting.set(key, started);
+        this.resolve(name, now, started);
     };
 
     private answer(known: Answer, name: string, callback: Parameters<Lookup>[1]): void {
@@ -128,30 +143,51 @@ export class DnsResolver {
         callback(null, preferredOrder(known.addresses));
     }
 
-    /** One lookup of `name` for everyone waiting on it, ended by its answer or its deadline, whichever comes first. */
-    private resolve(name: string, startedAt: number): void {
+    /**
+     * One lookup of `name` for everyone waiting on it, ended by its answer
+     * or its deadline (the latest a waiter asked for), whichever comes first.
+     */
+    private resolve(name: string, startedAt: number, waiting: Waiting): void {
         const key = canonicalName(name);
         let done = false;
-        const deadline = setTimeout(() => finish({ code: 'ETIMEOUT', expiresAt: 0 }, FAILURE_TTL_MS), this.deadlineMs);
-        deadline.unref();
+        let deadline: NodeJS.Timeout | undefined;
+        const expireAt = (at: number): void => {
+            deadline = setTimeout(() => {
+                // A waiter that came later may have moved the deadline.
+                if (waiting.deadlineAt > performance.now() + 1) return expireAt(waiting.deadlineAt);
+                finish({ code: 'ETIMEOUT', expiresAt: 0 }, FAILURE_TTL_MS);
+            }, Math.max(1, at - performance.now()));
+            deadline.unref();
+        };
         const finish = (answer: Answer, keepMs: number): void => {
             if (done) return;
             done = true;
             clearTimeout(deadline);
             answer.expiresAt = performance.now() + keepMs;
             this.remember(key, answer);
-            const waiters = this.waiting.get(key) ?? [];
             this.waiting.delete(key);
-            for (const callback of waiters) this.answer(answer, name, callback);
+            for (const callback of waiting.callbacks) this.answer(answer, name, callback);
         };
+        expireAt(waiting.deadlineAt);
         const now = startedAt;
         const viaSystem = (): void => this.askSystem(name, finish, () => done);
         // mDNS names belong to the system resolver where it has mDNS; unicast DNS would only leak them.
         if (key.endsWith('.local') && this.files.systemHasMoreSources(now)) return viaSystem();
-        this.askDns(searchNames(name, this.files.resolvConf(now)), (answer, keepMs, notFound) => {
-            if (notFound && this.files.systemHasMoreSources(performance.now())) return viaSystem();
-            finish(answer, keepMs);
-        });
+        const names = searchNames(name, this.files.resolvConf(now));
+        const ask = (): void => {
+            const askedAt = performance.now();
+            this.askDns(names, (answer, keepMs, notFound) => {
+                const now = performance.now();
+                if (notFound && this.files.systemHasMoreSources(now)) return viaSystem();
+                // c-ares waited out a silent server while a waiter still waits: ask again while there is time.
+                // (c-ares shortens its tries for a server that used to answer fast: 1.7 s, not 2 + 4 s, measured;
+                // a timeout at once says nothing was waited for, and is not asked again.)
+                const waitedOut = 'code' in answer && answer.code === 'ETIMEOUT' && now - askedAt >= REASK_AFTER_MS;
+                if (waitedOut && !done && waiting.deadlineAt - now > REASK_AFTER_MS) return ask();
+                finish(answer, keepMs);
+            });
+        };
+        ask();
     }
 
     /** Asks DNS for each search name in turn, until one has addresses, or one fails otherwise than "not found". */

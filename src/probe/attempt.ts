@@ -113,7 +113,7 @@ export class PortProbe implements Due, AttemptOwner {
         this.pool.deadlines.add(this, this.timeoutMs, this.started);
         const known = this.resolution.known;
         if (known) this.onResolved(known);
-        else this.cancelLookup = this.resolution.get((result) => this.guarded(() => this.onResolved(result)));
+        else this.cancelLookup = this.resolution.get((result) => this.guarded(() => this.onResolved(result)), this.timeoutMs);
         this.starting = false;
         return this.answeredAtStart;
     }

@@ -62,23 +62,24 @@ export class HostResolution {
         return this.result;
     }
 
-    /** Calls back at once when known, else when the lookup answers. Returns a canceller. */
-    get(callback: (result: Resolution) => void): () => void {
+    /** Calls back at once when known, else when the lookup answers; `timeoutMs`: how long the caller waits. Returns a canceller. */
+    get(callback: (result: Resolution) => void, timeoutMs?: number): () => void {
         if (this.result) {
             callback(this.result);
             return noop;
         }
         const waiters = (this.waiters ??= new Set());
         waiters.add(callback);
-        this.start();
+        this.start(timeoutMs);
         return () => waiters.delete(callback);
     }
 
-    private start(): void {
+    private start(timeoutMs: number | undefined): void {
         if (this.started) return;
         this.started = true;
         try {
-            this.lookup(this.host.target, (err, addresses) => this.onLookup(err, addresses));
+            // The probes of one check share its Timeout: the first one's is theirs.
+            this.lookup(this.host.target, (err, addresses) => this.onLookup(err, addresses), timeoutMs);
         } catch (err) {
             // The lookup itself refused the name (it threw rather than calling back).
             this.settle({ error: classifyLookupError(err, this.host.host) });

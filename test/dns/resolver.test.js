@@ -26,7 +26,11 @@ describe('dns/resolver.ts: names without the thread pool', function () {
     let etc;
     const answers = new Map();
     before(async function () {
-        server = await startDnsServer((name) => answers.get(name) ?? 'nxdomain');
+        // A value of `answers` is the answer, or a function that gives it (for a server that changes its mind).
+        server = await startDnsServer((name) => {
+            const answer = answers.get(name);
+            return typeof answer === 'function' ? answer() : answer ?? 'nxdomain';
+        });
     });
     after(async function () {
         await server.close();
@@ -91,6 +95,26 @@ describe('dns/resolver.ts: names without the thread pool', function () {
         assert.deepStrictEqual(await lookupOf(resolver, 'silent.test'), { code: 'ETIMEOUT' });
         const ms = performance.now() - started;
         assert.ok(ms >= 290 && ms < 600, `${ms} ms`);
+    });
+
+    it('a waiter with a longer Timeout keeps the lookup going: asked again after c-ares gives up, the late answer taken', async function () {
+        // Silent for the first 600 ms, then it answers: as a DNS server coming back, or one whose answers were lost.
+        const silentUntil = performance.now() + 600;
+        answers.set('late.test', () => (performance.now() < silentUntil ? 'swallow' : { addresses: ['127.0.0.11'] }));
+        const resolver = resolverWith({}, { deadlineMs: 300, queryTimeoutMs: 300, tries: 1 });
+        const started = performance.now();
+        const lookupFor = (timeoutMs) => new Promise((resolve) => resolver.lookup('late.test',
+            (err, addresses) => resolve({ ...(err ? { code: err.code } : { addresses }), ms: performance.now() - started }), timeoutMs));
+        // One waiter with no Timeout of its own (the deadline, 300 ms), and one that waits 3 s: both get the answer.
+        const [short, long] = await Promise.all([lookupFor(undefined), lookupFor(3000)]);
+        for (const result of [short, long]) {
+            assert.deepStrictEqual(result.addresses, [{ address: '127.0.0.11', family: 4 }], JSON.stringify(result));
+            assert.ok(result.ms >= 590 && result.ms < 2500, `${result.ms} ms`);
+        }
+        // Alone, the short waiter gets "did not answer" at the deadline, as before.
+        answers.set('late2.test', 'swallow');
+        const alone = await new Promise((resolve) => resolver.lookup('late2.test', (err) => resolve(err && err.code)));
+        assert.strictEqual(alone, 'ETIMEOUT');
     });
 
     it('asks the system resolver only for names DNS does not know, when it knows more; a few at a time', async function () {

@@ -169,10 +169,13 @@ describe('port-check node on real networks (loopback)', function () {
 
     describe('DNS (a server of the test\'s own, portCheck.dnsServers)', function () {
         let dnsServer;
+        let backAt = Infinity;
         before(async function () {
             dnsServer = await startDnsServer((name) => {
                 if (name === 'svc.dns.test') return { addresses: ['127.0.0.1'], delayMs: 50 };
                 if (name === 'silent.dns.test') return 'swallow';
+                // Silent past the resolver's own 5 s and c-ares' two tries (2 s, then 4 s), then it answers.
+                if (name === 'back.dns.test') return performance.now() < backAt ? 'swallow' : { addresses: ['127.0.0.1'] };
                 return 'nxdomain';
             });
         });
@@ -199,6 +202,16 @@ describe('port-check node on real networks (loopback)', function () {
             const byHost = Object.fromEntries(msgs.map((m) => [m.h, m.portCheck.error.message]));
             assert.strictEqual(byHost['gone.dns.test'], 'Cannot resolve host: gone.dns.test (no such name; ENOTFOUND)');
             assert.strictEqual(byHost['silent.dns.test'], 'Cannot resolve host: silent.dns.test (the DNS server did not answer in time; ETIMEOUT)');
+        });
+
+        it('the Timeout covers DNS: a server silent for 5.5 s still answers a message that waits 12 s', async function () {
+            this.timeout(20000);
+            backAt = performance.now() + 5500;
+            const t = await start({ host: 'back.dns.test', port: String(open.port), timeout: 12 });
+            t.node.receive({});
+            const [msg] = await t.out.waitFor(1, 15000);
+            assert.deepStrictEqual([msg.payload, msg.portCheck.state], [true, 'open'], JSON.stringify(msg.portCheck));
+            assert.ok(msg.portCheck.dnsMs >= 5400 && msg.portCheck.dnsMs < 12000, `dnsMs ${msg.portCheck.dnsMs}`);
         });
 
         it('an invalid portCheck.dnsServers fails each message with "Invalid option"', async function () {
