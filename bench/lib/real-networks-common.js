@@ -13,8 +13,8 @@ const DUAL_PORT = 7300;
 /** How late past its timeout an answer may come (the target). */
 const LATE_MS = 20;
 const DNS_DELAY_MS = 200;
-/** The node's cap on DNS queries in flight (src/dns/resolver.ts MAX_QUERIES_IN_FLIGHT), for the reference baseline. */
-const NODE_QUERIES_IN_FLIGHT = 256;
+/** The node's cap on DNS queries in flight, for the reference baseline: the node's own constant, not a copy. */
+const { MAX_QUERIES_IN_FLIGHT: NODE_QUERIES_IN_FLIGHT } = require('../../lib/dns/resolver.js');
 /** Closed ports for the rate row: below the ephemeral range, where nothing of the bench listens. */
 const RATE_FIRST_PORT = 21000;
 const RATE = 100;

@@ -54,7 +54,7 @@ const MAX_CACHE_ENTRIES = 10_000;
  * section 6), each lost one then waiting for c-ares' retry 2 s later; 256
  * never lost one. A real DNS server's socket fills the same way.
  */
-const MAX_QUERIES_IN_FLIGHT = 256;
+export const MAX_QUERIES_IN_FLIGHT = 256;
 
 /** What DNS said of a name, kept until `expiresAt`. */
 type Answer = { addresses: DnsAddress[]; expiresAt: number } | { code: string; expiresAt: number };
